@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    CITIZEN = "citizen", "Citizen"
+    CLERK = "clerk", "Clerk"
+    ADMIN = "admin", "Admin"
+
+
+STAFF_ROLES = frozenset({Role.CLERK, Role.ADMIN})
+
+
+class UserManager(DjangoUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str) -> User:
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+    def _create_user(self, username: str, email: str, password: str | None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email is required.")
+        user = self.model(username=username, email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, username: str, email: str | None = None, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("role", Role.CITIZEN)
+        return self._create_user(username, email or "", password, **extra)
+
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
+        extra["role"] = Role.ADMIN
+        return self._create_user(username, email or "", password, **extra)
+
+    def active(self) -> models.QuerySet[User]:
+        return self.filter(deleted_at__isnull=True)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account. ``is_staff``/``is_superuser`` are derived from ``role`` on every save."""
+
+    email = models.EmailField(max_length=254)
+    username = models.CharField(max_length=150, unique=True)
+    full_name = models.CharField(max_length=200, blank=True, default="")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CITIZEN)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        ordering = ["-date_joined", "-id"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in Role]), name="accounts_user_role_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["role", "is_active"], name="accounts_user_role_active")]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_admin_role(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def created_at(self):
+        return self.date_joined
+
+    def sync_role_flags(self) -> None:
+        self.is_staff = self.role in STAFF_ROLES
+        self.is_superuser = self.role == Role.ADMIN
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.sync_role_flags()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "role" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "is_staff", "is_superuser"}
+        super().save(*args, **kwargs)

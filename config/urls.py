@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core import views as core_views
+
+api_v1 = [
+    re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("", include("accounts.urls")),
+    path("", include("expedientes.urls")),
+    path("", include("orders.urls")),
+    path("", include("events.urls")),
+    path("", include("reports.urls")),
+]
+
+urlpatterns = [
+    re_path(r"^health/live/?$", core_views.live, name="health-live"),
+    re_path(r"^health/ready/?$", core_views.ready, name="health-ready"),
+    path("api/v1/", include(api_v1)),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

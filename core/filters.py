@@ -1,0 +1,67 @@
+"""Ordering that refuses unknown fields (422) and always ends in a unique tie-breaker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import BaseFilterBackend
+from rest_framework.request import Request
+
+DEFAULT_ORDERING = ["-created_at", "-id"]
+
+
+def with_tiebreaker(terms: list[str]) -> list[str]:
+    """Append ``id`` (in the direction of the last term) unless the ordering already has it."""
+    names = {term.lstrip("-") for term in terms}
+    if "id" in names or "pk" in names:
+        return terms
+    direction = "-" if terms and terms[-1].startswith("-") else ""
+    return [*terms, f"{direction}id"]
+
+
+def ordering_of(queryset: QuerySet) -> list[str]:
+    """The effective ``order_by`` terms of a queryset, as plain strings with the tie-breaker."""
+    terms = [str(term) for term in (queryset.query.order_by or queryset.model._meta.ordering or ["-id"])]
+    return with_tiebreaker(terms)
+
+
+class ValidatedOrderingFilter(BaseFilterBackend):
+    """``?ordering=a,-b`` over the view's ``ordering_fields``; the view's ``ordering`` is the default."""
+
+    param = "ordering"
+
+    def get_ordering(self, request: Request, view: Any) -> list[str]:
+        default = list(getattr(view, "ordering", None) or DEFAULT_ORDERING)
+        raw = request.query_params.get(self.param)
+        if raw is None or raw.strip() == "":
+            return with_tiebreaker(default)
+        allowed = set(getattr(view, "ordering_fields", None) or [])
+        terms = [term.strip() for term in raw.split(",") if term.strip()]
+        unknown = [term for term in terms if term.lstrip("-") not in allowed]
+        if unknown:
+            choices = ", ".join(sorted(allowed)) or "none"
+            raise ValidationError(
+                {self.param: [f"Unknown ordering field(s): {', '.join(unknown)}. Allowed: {choices}."]}
+            )
+        return with_tiebreaker(terms)
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
+        if getattr(view, "ordering_fields", None) is None and getattr(view, "ordering", None) is None:
+            return queryset
+        return queryset.order_by(*self.get_ordering(request, view))
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        fields = getattr(view, "ordering_fields", None)
+        if not fields:
+            return []
+        return [
+            {
+                "name": self.param,
+                "required": False,
+                "in": "query",
+                "description": "Comma-separated fields, '-' for descending: " + ", ".join(fields),
+                "schema": {"type": "string"},
+            }
+        ]

@@ -1,0 +1,168 @@
+"""Pagination of every list: page mode (exact total) and keyset cursor mode (constant time).
+
+``?page=&per_page=`` answers ``{data, total, page, per_page, has_next, has_previous}``.
+``?cursor=`` (empty for the first page) answers ``{data, per_page, has_next, next_cursor}``;
+cursors are signed, so a tampered one is a ``422`` and never reaches the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core import signing
+from django.db.models import Q, QuerySet
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.filters import ordering_of
+
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 20
+_CURSOR_SALT = "core.pagination.cursor"
+
+
+def _positive_int(request: Request, name: str, default: int, maximum: int | None = None) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise ValidationError({name: ["A valid integer is required."]}, code="invalid") from None
+    if value < 1:
+        raise ValidationError({name: [f"Must be at least 1, got {value}."]}, code="min_value")
+    if maximum is not None and value > maximum:
+        raise ValidationError({name: [f"Must be at most {maximum}, got {value}."]}, code="max_value")
+    return value
+
+
+class Pagination(BasePagination):
+    """Both modes of API.md §1; a view chooses nothing, the query string does."""
+
+    def __init__(self) -> None:
+        self.mode = "page"
+        self.page = 1
+        self.per_page = DEFAULT_PER_PAGE
+        self.total: int | None = None
+        self.has_next = False
+        self.next_cursor: str | None = None
+
+    # --- DRF interface ----------------------------------------------------------------------
+    def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list[Any]:
+        self.per_page = _positive_int(request, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
+        if "cursor" in request.query_params:
+            self.mode = "cursor"
+            return self._paginate_cursor(queryset, request, view)
+        self.page = _positive_int(request, "page", 1)
+        self.total = queryset.count()
+        offset = (self.page - 1) * self.per_page
+        if offset >= self.total:
+            self.has_next = False
+            return []
+        rows = list(queryset[offset : offset + self.per_page])
+        self.has_next = offset + len(rows) < self.total
+        return rows
+
+    def get_paginated_response(self, data: Any) -> Response:
+        if self.mode == "cursor":
+            return Response(
+                {"data": data, "per_page": self.per_page, "has_next": self.has_next, "next_cursor": self.next_cursor}
+            )
+        return Response(
+            {
+                "data": data,
+                "total": self.total,
+                "page": self.page,
+                "per_page": self.per_page,
+                "has_next": self.has_next,
+                "has_previous": self.page > 1,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["data", "per_page", "has_next"],
+            "properties": {
+                "data": schema,
+                "total": {"type": "integer", "description": "Exact count (page mode only)."},
+                "page": {"type": "integer"},
+                "per_page": {"type": "integer"},
+                "has_next": {"type": "boolean"},
+                "has_previous": {"type": "boolean"},
+                "next_cursor": {"type": "string", "nullable": True, "description": "Cursor mode only."},
+            },
+        }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        def param(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+            return {"name": name, "required": False, "in": "query", "description": description, "schema": schema}
+
+        return [
+            param("page", "1-based page number (page mode).", {"type": "integer", "minimum": 1}),
+            param("per_page", "Items per page, 1..100.", {"type": "integer", "minimum": 1, "maximum": 100}),
+            param("cursor", "Keyset mode: empty for the first page, then next_cursor.", {"type": "string"}),
+        ]
+
+    # --- cursor mode ------------------------------------------------------------------------
+    def _paginate_cursor(self, queryset: QuerySet, request: Request, view: Any) -> list[Any]:
+        ordering = ordering_of(queryset)
+        allowed_first = {"created_at", "-created_at"}
+        default = list(getattr(view, "ordering", None) or [])
+        if default:
+            allowed_first.add(default[0])
+        if ordering[0] not in allowed_first:
+            raise ValidationError(
+                {"ordering": ["In cursor mode ordering is limited to the default ordering and created_at."]}
+            )
+        raw = request.query_params.get("cursor", "")
+        if raw:
+            values = self._decode(raw, ordering)
+            queryset = queryset.filter(self._after(ordering, values, queryset))
+        rows = list(queryset[: self.per_page + 1])
+        self.has_next = len(rows) > self.per_page
+        rows = rows[: self.per_page]
+        if self.has_next and rows:
+            self.next_cursor = self._encode(rows[-1], ordering)
+        return rows
+
+    @staticmethod
+    def _field_name(term: str) -> str:
+        return term.lstrip("-")
+
+    def _encode(self, row: Any, ordering: list[str]) -> str:
+        values = []
+        for term in ordering:
+            field = row._meta.get_field(self._field_name(term))
+            values.append(field.value_to_string(row))
+        return signing.dumps({"o": ordering, "v": values}, salt=_CURSOR_SALT, compress=True)
+
+    def _decode(self, raw: str, ordering: list[str]) -> list[Any]:
+        try:
+            payload = signing.loads(raw, salt=_CURSOR_SALT)
+        except signing.BadSignature:
+            raise ValidationError({"cursor": ["Invalid cursor."]}, code="invalid") from None
+        if not isinstance(payload, dict) or payload.get("o") != ordering or len(payload.get("v", [])) != len(ordering):
+            raise ValidationError({"cursor": ["The cursor does not match this ordering."]}, code="invalid")
+        return payload["v"]
+
+    def _after(self, ordering: list[str], raw_values: list[Any], queryset: QuerySet) -> Q:
+        """Rows strictly after the cursor row: (a > x) or (a = x and b > y) or ... with per-term direction."""
+        model = queryset.model
+        values = []
+        for term, raw in zip(ordering, raw_values, strict=True):
+            field = model._meta.get_field(self._field_name(term))
+            try:
+                values.append(field.to_python(raw))
+            except Exception:  # noqa: BLE001 - a signed value we could not read is still a bad cursor
+                raise ValidationError({"cursor": ["Invalid cursor."]}, code="invalid") from None
+        condition = Q(pk__in=[])
+        equal = Q()
+        for term, value in zip(ordering, values, strict=True):
+            name = self._field_name(term)
+            lookup = "lt" if term.startswith("-") else "gt"
+            condition |= equal & Q(**{f"{name}__{lookup}": value})
+            equal &= Q(**{name: value})
+        return condition

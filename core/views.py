@@ -1,0 +1,105 @@
+"""Health checks and the problem+json answers for errors raised outside DRF views."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import current_app
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.exceptions import PROBLEM_CONTENT_TYPE, problem_body
+
+logger = logging.getLogger(__name__)
+
+
+def _problem(status: int, code: str, detail: str) -> JsonResponse:
+    return JsonResponse(problem_body(status, code, detail), status=status, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _problem(400, "parse_error", "Bad request")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _problem(403, "permission_denied", "You do not have permission to perform this action.")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _problem(404, "not_found", "Not found")
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    return _problem(500, "server_error", "Internal server error")
+
+
+def public(view):
+    """No authentication, no permission, no throttling: for health probes."""
+    view = authentication_classes([])(view)
+    view = permission_classes([AllowAny])(view)
+    return throttle_classes([])(view)
+
+
+@extend_schema(
+    responses=inline_serializer("Live", {"status": serializers.CharField()}),
+    auth=[],
+    tags=["health"],
+)
+@api_view(["GET"])
+@public
+def live(request: Request) -> Response:
+    return Response({"status": "ok"})
+
+
+def check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        logger.warning("readiness: database unreachable", exc_info=True)
+        return "unavailable"
+    return "ok"
+
+
+def check_broker() -> str:
+    if not settings.CELERY_BROKER_URL:
+        return "disabled"
+    try:
+        with current_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception:
+        logger.warning("readiness: broker unreachable", exc_info=True)
+        return "unavailable"
+    return "ok"
+
+
+@extend_schema(
+    responses={
+        200: inline_serializer(
+            "Ready",
+            {"status": serializers.CharField(), "checks": serializers.DictField(child=serializers.CharField())},
+        ),
+        503: inline_serializer(
+            "NotReady",
+            {"status": serializers.CharField(), "checks": serializers.DictField(child=serializers.CharField())},
+        ),
+    },
+    auth=[],
+    tags=["health"],
+)
+@api_view(["GET"])
+@public
+def ready(request: Request) -> Response:
+    checks = {"database": check_database(), "broker": check_broker()}
+    failing = [name for name, value in checks.items() if value not in ("ok", "disabled")]
+    if failing:
+        return Response({"status": "unavailable", "checks": checks, "failing": failing}, status=503)
+    return Response({"status": "ok", "checks": checks})

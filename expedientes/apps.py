@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ExpedientesConfig(AppConfig):
+    name = "expedientes"
+    label = "expedientes"

@@ -1,0 +1,160 @@
+"""Shared fixtures: users of each role, authenticated API clients that check the schema,
+and the folder-based markers (with the redis/browser availability rules of the README)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.openapi_check import check_response
+
+TESTS_DIR = Path(__file__).parent
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+# --- markers -----------------------------------------------------------------------------------
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(TESTS_DIR).parts
+        if parts and parts[0] in ("unit", "integration", "e2e"):
+            item.add_marker(getattr(pytest.mark, parts[0]))
+
+
+def _redis_available() -> str | None:
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    host_port = url.split("://", 1)[-1].split("/", 1)[0].split("@")[-1]
+    host, _, port = host_port.partition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port or 6379)), timeout=1):
+            return None
+    except OSError as exc:
+        return f"Redis is not reachable at {host_port} ({exc}); start redis-server to run this test"
+
+
+def _browser_available() -> str | None:
+    path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not (os.path.exists(path) or shutil.which("chromium")):
+        return f"Chromium is not installed at {path}; apt-get install chromium chromium-driver"
+    return None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker, probe in (("redis", _redis_available), ("browser", _browser_available)):
+        if item.get_closest_marker(marker) is None:
+            continue
+        missing = probe()
+        if missing:
+            if IN_CI:
+                pytest.fail(f"CI must run {marker} tests: {missing}")
+            pytest.skip(missing)
+
+
+# --- settings for every test --------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _test_settings(settings: Any, tmp_path: Path) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+# --- clients and users ---------------------------------------------------------------------------
+class SchemaCheckedClient(APIClient):
+    """An APIClient that validates every JSON response against the generated OpenAPI schema."""
+
+    check_schema = True
+
+    def generic(self, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        response = super().generic(method, path, *args, **kwargs)
+        if self.check_schema:
+            check_response(method, path.split("?", 1)[0], response)
+        return response
+
+
+@pytest.fixture
+def api_client() -> SchemaCheckedClient:
+    return SchemaCheckedClient()
+
+
+def access_token_for(user: Any) -> str:
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    return str(RefreshToken.for_user(user).access_token)
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., Any]:
+    from accounts.models import User
+
+    counter = {"n": 0}
+
+    def factory(role: str = "citizen", password: str = "S3cure-pass!", **fields: Any) -> Any:
+        counter["n"] += 1
+        n = counter["n"]
+        fields.setdefault("username", f"{role}{n}")
+        fields.setdefault("email", f"{role}{n}@example.com")
+        return User.objects.create_user(password=password, role=role, **fields)
+
+    return factory
+
+
+@pytest.fixture
+def citizen(make_user: Callable[..., Any]) -> Any:
+    return make_user("citizen")
+
+
+@pytest.fixture
+def other_citizen(make_user: Callable[..., Any]) -> Any:
+    return make_user("citizen")
+
+
+@pytest.fixture
+def clerk(make_user: Callable[..., Any]) -> Any:
+    return make_user("clerk")
+
+
+@pytest.fixture
+def admin(make_user: Callable[..., Any]) -> Any:
+    return make_user("admin")
+
+
+@pytest.fixture
+def client_for() -> Callable[[Any], SchemaCheckedClient]:
+    """``client_for(user)``: a schema-checking API client authenticated as ``user``."""
+
+    def factory(user: Any) -> SchemaCheckedClient:
+        client = SchemaCheckedClient()
+        if user is not None:
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token_for(user)}")
+        return client
+
+    return factory
+
+
+@pytest.fixture
+def citizen_client(client_for: Callable[[Any], SchemaCheckedClient], citizen: Any) -> SchemaCheckedClient:
+    return client_for(citizen)
+
+
+@pytest.fixture
+def clerk_client(client_for: Callable[[Any], SchemaCheckedClient], clerk: Any) -> SchemaCheckedClient:
+    return client_for(clerk)
+
+
+@pytest.fixture
+def admin_client_api(client_for: Callable[[Any], SchemaCheckedClient], admin: Any) -> SchemaCheckedClient:
+    return client_for(admin)
