@@ -18,11 +18,8 @@ class Role(models.TextChoices):
 STAFF_ROLES = frozenset({Role.CLERK, Role.ADMIN})
 
 
-class UserManager(DjangoUserManager):
+class UserManager(DjangoUserManager["User"]):
     use_in_migrations = True
-
-    def get_by_natural_key(self, username: str) -> User:
-        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
 
     def _create_user(self, username: str, email: str, password: str | None, **extra: Any) -> User:
         if not email:
