@@ -27,6 +27,10 @@ class UserManager(DjangoUserManager["User"]):
         user = self.model(username=username, email=self.normalize_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
+        # Every way of creating a user (API, createsuperuser, fixtures) ends with the same role sync.
+        from accounts.roles import sync_role
+
+        sync_role(user=user)
         return user
 
     def create_user(self, username: str, email: str | None = None, password: str | None = None, **extra: Any) -> User:
@@ -66,6 +70,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["-date_joined", "-id"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            # Login matches usernames case-insensitively, so two spellings must not both exist.
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
             models.CheckConstraint(
                 condition=models.Q(role__in=[r.value for r in Role]), name="accounts_user_role_valid"
             ),
@@ -97,3 +103,25 @@ class User(AbstractBaseUser, PermissionsMixin):
         if update_fields is not None and "role" in update_fields:
             kwargs["update_fields"] = {*update_fields, "is_staff", "is_superuser"}
         super().save(*args, **kwargs)
+
+
+class LoginFailure(models.Model):
+    """One failed login, kept for the throttle window.
+
+    Stored in the database (not process memory) so the limit holds across every server process.
+    ``account_key`` is ``user:<id>`` for a known account, ``name:<identifier>`` otherwise.
+    """
+
+    account_key = models.CharField(max_length=255)
+    address = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account_key", "created_at"], name="accounts_loginfail_account"),
+            models.Index(fields=["address", "created_at"], name="accounts_loginfail_address"),
+            models.Index(fields=["created_at"], name="accounts_loginfail_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_key} from {self.address} at {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,33 @@
+"""Reads of the accounts app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from accounts.permissions import is_staff_user
+
+SEARCH_FIELDS = ("email", "username", "full_name")
+
+
+def users_visible_to(actor: Any) -> QuerySet[User]:
+    """Accounts the caller may see: every live account for staff, only their own for a citizen.
+
+    Soft-deleted accounts are invisible to everybody (``404 User not found``).
+    """
+    live = User.objects.filter(deleted_at__isnull=True)
+    if is_staff_user(actor):
+        return live
+    return live.filter(pk=getattr(actor, "pk", None))
+
+
+def search_users(queryset: QuerySet[User], text: str) -> QuerySet[User]:
+    """Every whitespace-separated term must appear (case- and accent-insensitively) in one field."""
+    for term in text.split():
+        match = Q()
+        for field in SEARCH_FIELDS:
+            match |= Q(**{f"{field}__unaccent__icontains": term})
+        queryset = queryset.filter(match)
+    return queryset
