@@ -9,10 +9,15 @@ from accounts import selectors
 from accounts.models import Role, User
 from core.filters import ValidatedOrderingFilter
 
+BOOLEAN_VALUES = ("true", "false", "True", "False", "1", "0")
+
 
 class UserFilter(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(choices=Role.choices)
-    is_active = django_filters.BooleanFilter()
+    # A plain BooleanFilter silently ignores "maybe"; a bad value must be a 422.
+    is_active = django_filters.TypedChoiceFilter(
+        choices=[(value, value) for value in BOOLEAN_VALUES], coerce=lambda value: value.lower() in ("true", "1")
+    )
     search = django_filters.CharFilter(method="filter_search", max_length=200)
 
     class Meta:

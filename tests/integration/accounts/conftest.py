@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from accounts import throttling
+from tests.openapi_check import spec
 
 PASSWORD = "S3cure-pass!"
 
@@ -25,3 +26,9 @@ def problem(response: Any, status: int, code: str) -> dict[str, Any]:
     body = response.json()
     assert body["code"] == code, body
     return body
+
+
+@pytest.fixture
+def warm_schema() -> None:
+    """Build the OpenAPI document before threads start: generating it is not thread-safe."""
+    spec()
