@@ -20,7 +20,9 @@ def users_visible_to(actor: Any) -> QuerySet[User]:
     live = User.objects.filter(deleted_at__isnull=True)
     if is_staff_user(actor):
         return live
-    return live.filter(pk=getattr(actor, "pk", None))
+    if getattr(actor, "pk", None) is None:
+        return live.none()
+    return live.filter(pk=actor.pk)
 
 
 def search_users(queryset: QuerySet[User], text: str) -> QuerySet[User]:

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.exceptions import Throttled
+from rest_framework_simplejwt.settings import api_settings
 
 from accounts import throttling, tokens
 from accounts.models import Role, User
@@ -291,9 +292,10 @@ def _attempt(*, identifier: str, password: str, address: str, by_email: bool) ->
         valid = False
     else:
         valid = user.check_password(password) and user.is_active and user.deleted_at is None
-    if not valid:
+    if not valid or user is None:
         throttling.record_failure(account_key=account_key, address=address)
         return _Outcome()
     throttling.forget_failures(account_key=account_key, address=address)
-    update_last_login(None, user)
+    if api_settings.UPDATE_LAST_LOGIN:
+        update_last_login(User, user)
     return _Outcome(pair=tokens.issue_tokens(user))

@@ -36,7 +36,9 @@ def invalid_token() -> InvalidToken:
 def issue_tokens(user: User) -> TokenPair:
     """A fresh access + refresh pair carrying the user id and role; the refresh token is tracked."""
     refresh = RefreshToken()
-    refresh[api_settings.USER_ID_CLAIM] = str(user.pk)
+    # Ids are integers everywhere in the API; "sub" carries the string form JWT expects.
+    refresh[api_settings.USER_ID_CLAIM] = user.pk
+    refresh["sub"] = str(user.pk)
     refresh[ROLE_CLAIM] = user.role
     OutstandingToken.objects.create(
         user=user,
@@ -55,7 +57,7 @@ def issue_tokens(user: User) -> TokenPair:
 
 def _decode_refresh(raw: str) -> RefreshToken:
     try:
-        return RefreshToken(raw)  # signature, expiry, type and blacklist
+        return RefreshToken(raw)  # type: ignore[arg-type]  # signature, expiry, type and blacklist
     except TokenError:
         raise invalid_token() from None
 

@@ -221,7 +221,7 @@ class UserViewSet(
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.update(request, *args, **kwargs)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, **problems(_412="If-Match does not match the current ETag")})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         target = self.get_object()
         if not request.user.is_admin_role:

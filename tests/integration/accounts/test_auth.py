@@ -105,7 +105,8 @@ def test_login_json_username_and_token_shape(api_client, citizen):
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == 15 * 60
     access = claims(body["access_token"])
-    assert access["user_id"] == str(citizen.pk)
+    assert access["user_id"] == citizen.pk
+    assert access["sub"] == str(citizen.pk)
     assert access["role"] == "citizen"
     assert access["token_type"] == "access"
     assert access["exp"] - access["iat"] == 15 * 60
@@ -126,7 +127,7 @@ def test_login_form_encoded(api_client, citizen, use_email):
         content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 200, response.content
-    assert claims(response.json()["access_token"])["user_id"] == str(citizen.pk)
+    assert claims(response.json()["access_token"])["user_id"] == citizen.pk
 
 
 @pytest.mark.parametrize("who", ["wrong-password", "unknown-user", "inactive"])
@@ -161,7 +162,7 @@ def _b64(data: dict) -> str:
 def _tampered(token: str) -> str:
     header, _payload, signature = token.split(".")
     body = claims(token)
-    body["user_id"] = str(int(body["user_id"]) + 1)
+    body["user_id"] = int(body["user_id"]) + 1
     body["role"] = "admin"
     return f"{header}.{_b64(body)}.{signature}"
 

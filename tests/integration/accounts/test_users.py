@@ -285,3 +285,16 @@ def test_clerks_group_follows_role(admin_client_api, citizen):
 def test_password_never_in_responses(admin_client_api, citizen):
     assert PASSWORD not in admin_client_api.get(USERS).content.decode()
     assert "md5$" not in admin_client_api.get(detail(citizen)).content.decode()
+
+
+def test_delete_with_stale_if_match_is_412(admin_client_api, citizen):
+    admin_client_api.patch(detail(citizen), {"full_name": "Bumped"}, format="json")
+    problem(admin_client_api.delete(detail(citizen), HTTP_IF_MATCH='W/"1"'), 412, "precondition_failed")
+    assert admin_client_api.delete(detail(citizen), HTTP_IF_MATCH='W/"2"').status_code == 204
+
+
+def test_register_event_and_audit_for_admin_created_user(admin_client_api, admin):
+    body = admin_client_api.post(USERS, new_user(), format="json").json()
+    audit = AuditEvent.objects.get(entity_type="user", entity_id=str(body["id"]))
+    assert audit.actor_id == admin.pk
+    assert "password" not in audit.changes
