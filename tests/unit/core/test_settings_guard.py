@@ -12,7 +12,9 @@ REAL_SECRET = "k" * 30 + "-production-secret-" + "z" * 20
 
 
 def run(env_overrides, *args):
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "JWT_SIGNING_KEY")}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the e2e conftest (Playwright) and would fail --deploy.
+    dropped = ("SECRET_KEY", "DEBUG", "JWT_SIGNING_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update({"DJANGO_ENV": "production", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres"})
     env.update(env_overrides)
     return subprocess.run(
