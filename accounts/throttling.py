@@ -22,11 +22,11 @@ from accounts.models import LoginFailure
 
 
 def failure_limit() -> int:
-    return int(getattr(settings, "LOGIN_FAILURE_LIMIT", 5))
+    return int(settings.LOGIN_FAILURE_LIMIT)
 
 
 def window() -> timedelta:
-    return timedelta(seconds=int(getattr(settings, "LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)))
+    return timedelta(seconds=int(settings.LOGIN_FAILURE_WINDOW_SECONDS))
 
 
 # --- client address ------------------------------------------------------------------------------

@@ -196,6 +196,9 @@ if PRODUCTION and not env.str("JWT_SIGNING_KEY", default=""):
     raise ImproperlyConfigured("DJANGO_ENV=production needs JWT_SIGNING_KEY.")
 
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Login throttle (accounts.throttling): failures per account or address within the window -> 429.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

@@ -122,3 +122,12 @@ def test_concurrent_wrong_attempts_never_exceed_the_limit(make_user, warm_schema
     assert sorted(statuses) == [401] * 5 + [429] * 5
     assert LoginFailure.objects.count() == 5
     assert login(SchemaCheckedClient(), user.username, PASSWORD).status_code == 429
+
+
+def test_limit_and_window_are_configurable(api_client, citizen, settings):
+    settings.LOGIN_FAILURE_LIMIT = 2
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = 60
+    fail(api_client, citizen.username, 2)
+    response = login(api_client, citizen.username)
+    problem(response, 429, "throttled")
+    assert 1 <= int(response["Retry-After"]) <= 60
