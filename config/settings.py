@@ -176,6 +176,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SECURITY": [{"jwtAuth": []}],
+    "ENUM_NAME_OVERRIDES": {"EstadoEnum": "expedientes.models.Estado"},
 }
 
 # --- JWT --------------------------------------------------------------------------------------

@@ -1,0 +1,114 @@
+"""Expedientes (case files) and their documentos, with the contract's rules enforced in the database."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+
+from core.models import TimeStampedModel, VersionedModel
+
+NUMERO_MAX_LENGTH = 50
+NUMERO_REGEX = r"^[A-Za-z0-9/_.-]{1,50}$"
+SOLICITANTE_MAX_LENGTH = 200
+CONCEPTO_MAX_LENGTH = 2000
+NOMBRE_MAX_LENGTH = 255
+
+
+class Estado(models.TextChoices):
+    INICIADO = "iniciado", "Iniciado"
+    EN_REVISION = "en_revision", "En revisión"
+    REQUIERE_SUBSANACION = "requiere_subsanacion", "Requiere subsanación"
+    APROBADO = "aprobado", "Aprobado"
+    RECHAZADO = "rechazado", "Rechazado"
+    ARCHIVADO = "archivado", "Archivado"
+
+
+class TipoDocumento(models.TextChoices):
+    SOLICITUD = "solicitud", "Solicitud"
+    ANEXO = "anexo", "Anexo"
+    RESOLUCION = "resolucion", "Resolución"
+    NOTIFICACION = "notificacion", "Notificación"
+    OTRO = "otro", "Otro"
+
+
+class Expediente(VersionedModel):
+    numero = models.CharField(max_length=NUMERO_MAX_LENGTH)
+    solicitante = models.CharField(max_length=SOLICITANTE_MAX_LENGTH)
+    concepto = models.TextField(blank=True, default="")
+    estado = models.CharField(max_length=32, choices=Estado.choices, default=Estado.INICIADO)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="expedientes")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_expedientes",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["numero"], name="expedientes_numero_unique"),
+            models.CheckConstraint(condition=models.Q(numero__regex=NUMERO_REGEX), name="expedientes_numero_format"),
+            # Whitespace-only is as blank as empty for a person's name.
+            models.CheckConstraint(
+                condition=models.Q(solicitante__regex=r"\S"), name="expedientes_solicitante_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("concepto"), CONCEPTO_MAX_LENGTH), name="expedientes_concepto_length"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(estado__in=[choice.value for choice in Estado]), name="expedientes_estado_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="expedientes_created"),
+            models.Index(fields=["owner", "-created_at", "-id"], name="expedientes_owner_created"),
+            models.Index(fields=["assigned_to", "-created_at", "-id"], name="expedientes_assigned_created"),
+            models.Index(fields=["estado", "-created_at", "-id"], name="expedientes_estado_created"),
+            models.Index(fields=["-updated_at", "-id"], name="expedientes_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.numero
+
+
+class Documento(TimeStampedModel):
+    """A document attached to an expediente: metadata only, or metadata plus a stored file."""
+
+    expediente = models.ForeignKey(Expediente, on_delete=models.PROTECT, related_name="documentos")
+    nombre = models.CharField(max_length=NOMBRE_MAX_LENGTH)
+    tipo = models.CharField(max_length=20, choices=TipoDocumento.choices, default=TipoDocumento.OTRO)
+    # Server-generated storage name; the client's filename never reaches the storage backend.
+    file = models.FileField(max_length=255, blank=True, default="")
+    content_type = models.CharField(max_length=100, null=True, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(nombre__regex=r"\S"), name="expedientes_documento_nombre_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tipo__in=[choice.value for choice in TipoDocumento]),
+                name="expedientes_documento_tipo_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(size__isnull=True) | models.Q(size__gte=0), name="expedientes_documento_size_gte_0"
+            ),
+        ]
+        indexes = [models.Index(fields=["expediente", "-created_at", "-id"], name="expedientes_doc_exp_created")]
+
+    def __str__(self) -> str:
+        return self.nombre
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.file)

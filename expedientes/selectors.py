@@ -1,0 +1,52 @@
+"""Reads shared by the expedientes views: querysets scoped to what the caller may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, F, Func, Q, QuerySet, TextField, Value
+
+from accounts.permissions import is_staff_user
+from events.models import AuditEvent
+from expedientes.models import Documento, Expediente
+
+SEARCH_FIELDS = ("numero", "solicitante", "concepto")
+
+
+class Unaccent(Func):
+    function = "UNACCENT"
+    output_field = TextField()
+
+
+def expedientes_visible_to(user: Any) -> QuerySet[Expediente]:
+    """Citizens see their own expedientes, staff see all; ``documentos_count`` comes annotated."""
+    queryset = Expediente.objects.all()
+    if not is_staff_user(user):
+        queryset = queryset.filter(owner_id=user.pk)
+    return queryset.annotate(documentos_count=Count("documentos"))
+
+
+def search_expedientes(queryset: QuerySet[Expediente], text: str) -> QuerySet[Expediente]:
+    """Every whitespace-separated term must appear (case- and accent-insensitively) in one field."""
+    terms = text.split()
+    if not terms:
+        return queryset
+    queryset = queryset.alias(**{f"_search_{name}": Unaccent(F(name)) for name in SEARCH_FIELDS})
+    for term in terms:
+        needle = Unaccent(Value(term))
+        match = Q()
+        for name in SEARCH_FIELDS:
+            match |= Q(**{f"_search_{name}__icontains": needle})
+        queryset = queryset.filter(match)
+    return queryset
+
+
+def documentos_of(expediente: Expediente) -> QuerySet[Documento]:
+    return Documento.objects.filter(expediente=expediente)
+
+
+def history_of(expediente: Expediente) -> QuerySet[AuditEvent]:
+    """The expediente's audit trail, oldest first."""
+    return AuditEvent.objects.filter(entity_type="expediente", entity_id=str(expediente.pk)).order_by(
+        "created_at", "id"
+    )

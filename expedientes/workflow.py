@@ -1,0 +1,49 @@
+"""The expediente workflow as data: ``(from, to) -> who``. The service and the API both read it."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from accounts.permissions import is_staff_user
+from expedientes.models import Estado
+
+
+class Who(Enum):
+    OWNER_OR_STAFF = "owner_or_staff"
+    STAFF = "staff"
+
+
+TRANSITIONS: dict[tuple[str, str], Who] = {
+    (Estado.INICIADO, Estado.EN_REVISION): Who.OWNER_OR_STAFF,
+    (Estado.EN_REVISION, Estado.REQUIERE_SUBSANACION): Who.STAFF,
+    (Estado.EN_REVISION, Estado.APROBADO): Who.STAFF,
+    (Estado.EN_REVISION, Estado.RECHAZADO): Who.STAFF,
+    (Estado.REQUIERE_SUBSANACION, Estado.EN_REVISION): Who.OWNER_OR_STAFF,
+    (Estado.APROBADO, Estado.ARCHIVADO): Who.STAFF,
+    (Estado.RECHAZADO, Estado.ARCHIVADO): Who.STAFF,
+}
+
+ESTADO_ORDER = [choice.value for choice in Estado]
+
+
+def rule_for(source: str, target: str) -> Who | None:
+    return TRANSITIONS.get((source, target))
+
+
+def may_take(rule: Who, user: Any, owner_id: int | None) -> bool:
+    if is_staff_user(user):
+        return True
+    if rule is Who.OWNER_OR_STAFF:
+        return user is not None and owner_id is not None and user.pk == owner_id
+    return False
+
+
+def targets_from(source: str) -> list[str]:
+    """Every target the table offers from ``source``, whoever asks."""
+    return [target for target in ESTADO_ORDER if (source, target) in TRANSITIONS]
+
+
+def allowed_targets(source: str, user: Any, owner_id: int | None) -> list[str]:
+    """The targets ``user`` may take now from ``source`` (role and state both considered)."""
+    return [target for target in targets_from(source) if may_take(TRANSITIONS[(source, target)], user, owner_id)]
