@@ -17,7 +17,6 @@ from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.views import set_rollback
 
 from core.request_context import get_request_id
 
@@ -264,6 +263,10 @@ def _not_found_detail(context: dict[str, Any]) -> str:
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF ``EXCEPTION_HANDLER``: every error the API raises ends here."""
+    # Imported here: rest_framework.views loads the parser classes, and core.parsers imports this
+    # module, so a top-level import is circular whenever core.exceptions is imported first.
+    from rest_framework.views import set_rollback
+
     set_rollback()
     if isinstance(exc, ApplicationError):
         return problem_response(exc.status_code, exc.code, exc.detail, exc.errors, exc.headers, exc.extra)
