@@ -6,8 +6,8 @@ from expedientes.models import Documento, Expediente
 class DocumentoInline(admin.TabularInline):
     model = Documento
     extra = 0
-    fields = ["nombre", "tipo", "content_type", "size", "sha256", "created_at"]
-    readonly_fields = fields
+    fields = ("nombre", "tipo", "content_type", "size", "sha256", "created_at")
+    readonly_fields = ("nombre", "tipo", "content_type", "size", "sha256", "created_at")
     can_delete = False
 
 
