@@ -12,12 +12,16 @@ from django.db import DatabaseError, connection
 from events.models import AuditEvent, Event
 from expedientes.models import Expediente
 from tests.integration.expedientes.conftest import URL, detail_url
+from tests.openapi_check import spec
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run_together(count: int, work: Callable[[int], Any]) -> list[Any]:
     """Start ``count`` threads at the same instant; each closes its own DB connection."""
+    # Build the OpenAPI document the clients check against first: drf-spectacular's generator
+    # is not thread-safe, and its first run would otherwise race inside the threads.
+    spec()
     barrier = threading.Barrier(count)
     results: list[Any] = [None] * count
 
@@ -152,3 +156,26 @@ def test_database_failure_during_transition_is_500_and_nothing_persists(citizen,
     assert (row.estado, row.version) == ("iniciado", 1)
     assert not AuditEvent.objects.filter(action="transition").exists()
     assert not Event.objects.filter(type="expediente.status_changed").exists()
+
+
+def test_database_failure_during_upload_is_500_and_leaves_no_file(citizen, client_for, monkeypatch):
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from expedientes.models import Documento
+    from tests.integration.expedientes.conftest import pdf_bytes
+
+    client = client_for(citizen)
+    client.raise_request_exception = False
+    exp_id = client.post(URL, {"numero": "TEST", "solicitante": "User"}, format="json").json()["id"]
+    _fail_on_record(monkeypatch)
+
+    response = client.post(
+        f"{detail_url(exp_id)}/documentos",
+        {"file": SimpleUploadedFile("a.pdf", pdf_bytes()), "tipo": "anexo"},
+        format="multipart",
+    )
+
+    assert response.status_code == 500
+    assert Documento.objects.count() == 0
+    assert not default_storage.exists("documentos") or default_storage.listdir("documentos")[1] == []
