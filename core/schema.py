@@ -50,7 +50,7 @@ class AutoSchema(SpectacularAutoSchema):
         wanted = ["400", "422", "500", "503", "429"] if public else list(ERROR_DESCRIPTIONS)
         if self.method in ("GET", "DELETE", "HEAD"):
             wanted = [code for code in wanted if code not in ("400", "413", "415")]
-        if self.method not in ("PUT", "PATCH", "POST"):
+        if self.method not in ("PUT", "PATCH", "POST", "DELETE"):
             wanted = [code for code in wanted if code != "412"]
         for code in wanted:
             if code in bodies:

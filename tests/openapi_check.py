@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from typing import Any
 
 import orjson
 from openapi_schema_validator import OAS30ReadValidator
 
+_generation_lock = threading.Lock()
+
+
+def spec() -> dict[str, Any]:
+    # drf-spectacular's generator is not thread-safe; concurrency tests check responses from threads.
+    with _generation_lock:
+        return _spec()
+
 
 @functools.lru_cache(maxsize=1)
-def spec() -> dict[str, Any]:
+def _spec() -> dict[str, Any]:
     from drf_spectacular.generators import SchemaGenerator
     from rest_framework.utils.encoders import JSONEncoder
 
