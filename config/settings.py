@@ -234,6 +234,12 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="expedientes <no-repl
 PAYMENT_PROVIDER_URL = env.str("PAYMENT_PROVIDER_URL", default="")
 PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="http" if PAYMENT_PROVIDER_URL else "fake")
 PAYMENT_PROVIDER_API_KEY = env.str("PAYMENT_PROVIDER_API_KEY", default="")
+PAYMENT_PROVIDER_CONNECT_TIMEOUT = env.float("PAYMENT_PROVIDER_CONNECT_TIMEOUT", default=3.0)
+PAYMENT_PROVIDER_READ_TIMEOUT = env.float("PAYMENT_PROVIDER_READ_TIMEOUT", default=10.0)
+PAYMENT_PROVIDER_ATTEMPTS = env.int("PAYMENT_PROVIDER_ATTEMPTS", default=3)
+PAYMENT_PROVIDER_BACKOFF_SECONDS = env.float("PAYMENT_PROVIDER_BACKOFF_SECONDS", default=0.5)
+# Retry-After is honoured up to this, so a charge always ends well inside the request timeout.
+PAYMENT_PROVIDER_MAX_RETRY_DELAY = env.float("PAYMENT_PROVIDER_MAX_RETRY_DELAY", default=5.0)
 
 # --- Idempotency-Key (API.md §1) --------------------------------------------------------------
 IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 3600)

@@ -129,3 +129,47 @@ class OrderItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.name}"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+
+
+class Payment(TimeStampedModel):
+    """One charge attempt at the provider.
+
+    The row (with the ``idempotency_key`` sent to the provider on every attempt) is committed
+    before the provider is called, and the key is unique: one key can never become two charges.
+    At most one live (pending or succeeded) payment per order, enforced by the database.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
+    status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    provider = models.CharField(max_length=20)
+    payment_method = models.CharField(max_length=100)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    transaction_id = models.CharField(max_length=255, blank=True, default="")
+    refund_id = models.CharField(max_length=255, blank=True, default="")
+    failure_reason = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(status__in=["pending", "succeeded"]),
+                name="orders_payment_one_live_per_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in PaymentStatus]), name="orders_payment_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="orders_payment_created")]
+
+    def __str__(self) -> str:
+        return f"payment {self.pk} ({self.status})"

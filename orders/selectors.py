@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from accounts.permissions import is_staff_user
-from orders.models import DEFAULT_CURRENCY, CartItem, Category, Order, Product
+from orders.models import DEFAULT_CURRENCY, CartItem, Category, Order, Payment, Product
 
 
 def categories() -> QuerySet[Category]:
@@ -21,14 +21,22 @@ def products() -> QuerySet[Product]:
 
 def orders_for(user: Any) -> QuerySet[Order]:
     """Orders the caller may see: staff all, citizens their own."""
-    queryset = Order.objects.prefetch_related("items")
+    queryset = Order.objects.prefetch_related("items", "payments")
     if not is_staff_user(user):
         queryset = queryset.filter(user_id=user.pk)
     return queryset
 
 
 def order_with_lines(order_id: int) -> Order:
-    return Order.objects.prefetch_related("items").get(pk=order_id)
+    return Order.objects.prefetch_related("items", "payments").get(pk=order_id)
+
+
+def payments_for(user: Any) -> QuerySet[Payment]:
+    """Payments the caller may see: staff all, citizens those of their own orders."""
+    queryset = Payment.objects.all()
+    if not is_staff_user(user):
+        queryset = queryset.filter(order__user_id=user.pk)
+    return queryset
 
 
 def cart_items(user: Any) -> QuerySet[CartItem]:

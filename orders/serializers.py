@@ -6,10 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.text import slugify
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.models import DEFAULT_CURRENCY, Category, Order, OrderItem, Product
+from core.schema import ProblemSerializer
+from orders.models import DEFAULT_CURRENCY, Category, Order, OrderItem, Payment, Product
 
 MAX_QUANTITY = 1000
 # Ids beyond a bigint are simply unknown: stop them here instead of in the database driver.
@@ -119,10 +119,37 @@ class OrderItemSerializer(serializers.ModelSerializer):
         fields = ["product_id", "name", "quantity", "unit_price", "line_total"]
 
 
+class PaymentSerializer(serializers.ModelSerializer):
+    order_id = serializers.IntegerField(read_only=True)
+    transaction_id = serializers.SerializerMethodField()
+    failure_reason = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "order_id",
+            "amount",
+            "currency",
+            "status",
+            "transaction_id",
+            "provider",
+            "failure_reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_transaction_id(self, payment: Payment) -> str | None:
+        return payment.transaction_id or None
+
+    def get_failure_reason(self, payment: Payment) -> str | None:
+        return payment.failure_reason or None
+
+
 class OrderSerializer(serializers.ModelSerializer):
     user = serializers.IntegerField(source="user_id", read_only=True)
     items = OrderItemSerializer(many=True, read_only=True)
-    payments = serializers.SerializerMethodField()
+    payments = PaymentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Order
@@ -141,6 +168,30 @@ class OrderSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
-    def get_payments(self, order: Order) -> list[dict[str, Any]]:
-        return []
+
+# --- payments and checkout ---------------------------------------------------------------------
+
+
+class PaymentCreateSerializer(serializers.Serializer):
+    order_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    payment_method = serializers.CharField(max_length=100)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+    currency = serializers.RegexField(CURRENCY_REGEX, max_length=3, required=False)
+
+
+class CheckoutSerializer(serializers.Serializer):
+    payment_method = serializers.CharField(max_length=100)
+    shipping_address = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class CheckoutResultSerializer(serializers.Serializer):
+    order_id = serializers.IntegerField()
+    order = OrderSerializer()
+    payment = PaymentSerializer()
+
+
+class PaymentProblemSerializer(ProblemSerializer):
+    """402/502 of a charge: the problem plus the failed payment."""
+
+    payment = PaymentSerializer()
+    order_id = serializers.IntegerField(required=False)

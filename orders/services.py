@@ -315,4 +315,10 @@ def transition_order(*, actor: Any, order_id: int, action: str, expected: set[in
             )
         ensure_version(order.version, expected)
         set_order_status(order=order, status=step.target, actor=actor)
+    if step.target in RELEASING_STATUSES:
+        # Money goes back after the status change has committed: the provider is never called
+        # under a lock. Imported here because the payment services build on this module.
+        from orders.payments.services import refund_order_payments
+
+        refund_order_payments(actor=actor, order_id=order.pk)
     return order

@@ -2,12 +2,14 @@ from django.urls import re_path
 
 from core.routers import OptionalSlashRouter
 from orders import views
+from orders.payments import views as payment_views
 from orders.workflow import TRANSITIONS
 
 router = OptionalSlashRouter()
 router.register("categories", views.CategoryViewSet, basename="category")
 router.register("products", views.ProductViewSet, basename="product")
 router.register("orders", views.OrderViewSet, basename="order")
+router.register("payments", payment_views.PaymentViewSet, basename="payment")
 
 _actions = "|".join(TRANSITIONS)
 
@@ -20,5 +22,6 @@ urlpatterns = [
         views.OrderTransitionView.as_view(),
         name="order-transition",
     ),
+    re_path(r"^checkout/?$", payment_views.CheckoutView.as_view(), name="checkout"),
     *router.urls,
 ]

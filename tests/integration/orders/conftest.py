@@ -49,3 +49,25 @@ def place(client_for: Callable[[Any], Any]) -> Callable[..., Any]:
         return client_for(user).post("/api/v1/orders", body, format="json")
 
     return factory
+
+
+@pytest.fixture(autouse=True)
+def sandbox_provider(settings: Any) -> Any:
+    """The in-process provider, emptied for each test; ``sandbox_provider.calls`` lists requests."""
+    from orders.payments import sandbox
+
+    settings.PAYMENT_PROVIDER = "fake"
+    sandbox.reset()
+    yield sandbox
+    sandbox.reset()
+
+
+@pytest.fixture
+def fill_cart(client_for: Callable[[Any], Any]) -> Callable[..., Any]:
+    def factory(user: Any, lines: list[tuple[Any, int]]) -> None:
+        client = client_for(user)
+        for product, qty in lines:
+            response = client.post("/api/v1/cart/items", {"product_id": product.pk, "quantity": qty}, format="json")
+            assert response.status_code == 201, response.content
+
+    return factory
