@@ -13,8 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import is_staff_user
-from core.exceptions import NotFound, PermissionDeniedError
+from core.exceptions import PROBLEM_CONTENT_TYPE, NotFound, PermissionDeniedError
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from core.schema import ProblemSerializer
 from orders import selectors
 from orders.models import Payment, PaymentStatus
 from orders.payments import services
@@ -28,8 +29,12 @@ from orders.serializers import (
 )
 
 CHARGE_ERRORS = {
-    402: OpenApiResponse(PaymentProblemSerializer, description="payment_declined, with the failed payment"),
-    502: OpenApiResponse(PaymentProblemSerializer, description="upstream_error, with the failed payment"),
+    (402, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        PaymentProblemSerializer, description="payment_declined, with the failed payment"
+    ),
+    (502, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        PaymentProblemSerializer, description="upstream_error, with the failed payment"
+    ),
 }
 
 
@@ -76,7 +81,13 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: PaymentSerializer, 502: OpenApiResponse(description="upstream_error")})
+    @extend_schema(
+        request=None,
+        responses={
+            200: PaymentSerializer,
+            (502, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description="upstream_error"),
+        },
+    )
     @action(detail=True, methods=["post"])
     def refund(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         payment = self.get_object()  # 404 first: a citizen cannot probe other people's payments
