@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from orders.models import Cart, CartItem, Category, Order, OrderItem, Product
+from orders.models import Cart, CartItem, Category, Order, OrderItem, Payment, Product
 
 
 @admin.register(Category)
@@ -42,3 +42,20 @@ class CartItemInline(admin.TabularInline):
 class CartAdmin(admin.ModelAdmin):
     list_display = ["id", "user", "updated_at"]
     inlines = [CartItemInline]
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    # Read-only: charges and refunds happen at the provider, through the payment services.
+    list_display = ["id", "order", "amount", "currency", "status", "provider", "transaction_id", "created_at"]
+    list_filter = ["status", "provider"]
+    search_fields = ["transaction_id", "idempotency_key"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

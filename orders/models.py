@@ -11,7 +11,6 @@ from django.db.models.functions import Lower
 from core.models import TimeStampedModel, VersionedModel
 
 DEFAULT_CURRENCY = "EUR"
-MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class Category(VersionedModel):
@@ -30,7 +29,7 @@ class Category(VersionedModel):
 class Product(VersionedModel):
     name = models.CharField(max_length=200)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products", null=True, blank=True)
-    price = models.DecimalField(**MONEY)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
     stock = models.IntegerField(default=0)
     active = models.BooleanField(default=True)
@@ -90,7 +89,7 @@ class OrderStatus(models.TextChoices):
 class Order(VersionedModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
     status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING)
-    total = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
     shipping_address = models.CharField(max_length=500, blank=True, default="")
 
@@ -118,8 +117,8 @@ class OrderItem(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
     name = models.CharField(max_length=200)
     quantity = models.PositiveIntegerField()
-    unit_price = models.DecimalField(**MONEY)
-    line_total = models.DecimalField(**MONEY)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    line_total = models.DecimalField(max_digits=12, decimal_places=2)
 
     class Meta:
         ordering = ["id"]
@@ -147,7 +146,7 @@ class Payment(TimeStampedModel):
     """
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
-    amount = models.DecimalField(**MONEY)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
     status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
     provider = models.CharField(max_length=20)

@@ -67,7 +67,7 @@ def _charge(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         "currency": currency,
     }
     if succeeded:
-        _charges[charge["id"]] = charge
+        _charges[str(charge["id"])] = charge
     return 200, charge
 
 
@@ -81,18 +81,21 @@ def _refund(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 
 class SandboxAdapter(BaseAdapter):
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        path = "/" + request.url.split(BASE_URL, 1)[-1].lstrip("/")
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        url = request.url or ""
+        path = "/" + url.split(BASE_URL, 1)[-1].lstrip("/")
+        raw = request.body if isinstance(request.body, (bytes, str)) else b"{}"
         try:
-            body = json.loads(request.body or b"{}")
+            body = json.loads(raw or b"{}")
         except ValueError:
             body = {}
-        status, data, headers = answer(path, body, request.headers.get("Idempotency-Key", ""))
+        key = request.headers.get("Idempotency-Key", "")
+        status, data, headers = answer(path, body, key.decode() if isinstance(key, bytes) else key)
         response = requests.Response()
         response.status_code = status
         response._content = json.dumps(data).encode()
         response.headers = CaseInsensitiveDict({"Content-Type": "application/json", **headers})
-        response.url = request.url
+        response.url = url
         response.request = request
         response.encoding = "utf-8"
         return response
