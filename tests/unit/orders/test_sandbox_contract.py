@@ -67,4 +67,4 @@ def test_error_card_is_an_outage_on_every_attempt(client):
 
 def test_refund_of_unknown_charge_is_refused(client):
     with pytest.raises(ProviderError):
-        client.refund(charge_id="ch_nope", amount=500, idempotency_key="r")
+        client.refund(charge_id="nope", amount=500, idempotency_key="r")
