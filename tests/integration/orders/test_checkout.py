@@ -20,13 +20,18 @@ def stocks():
 
 
 @pytest.mark.django_db
-def test_purchase_journey_with_visa(api_client, client_for, shop, sandbox_provider):
+def test_purchase_journey_with_visa(api_client, shop, sandbox_provider):
     lamp, desk = shop
-    # register + login belong to the accounts app (built elsewhere); a fresh citizen stands in for them.
-    from accounts.models import User
-
-    buyer = User.objects.create_user(username="buyer", email="buyer@example.com", password="S3cure-pass!")
-    client = client_for(buyer)
+    registered = api_client.post(
+        "/api/v1/auth/register",
+        {"email": "buyer@example.com", "username": "buyer", "password": "S3cure-pass!"},
+        format="json",
+    )
+    assert registered.status_code == 201
+    login = api_client.post("/api/v1/auth/login", {"username": "buyer", "password": "S3cure-pass!"}, format="json")
+    assert login.status_code == 200
+    client = api_client
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {login.json()['access_token']}")
     client.post("/api/v1/cart/items", {"product_id": lamp.pk, "quantity": 2}, format="json")
     client.post("/api/v1/cart/items", {"product_id": desk.pk, "quantity": 1}, format="json")
     response = client.post(
