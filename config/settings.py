@@ -221,7 +221,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
     "max_retries": 3,
 }
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "purge-idempotency-keys": {"task": "core.purge_idempotency_keys", "schedule": 3600.0},
+}
 CELERY_TIMEZONE = "UTC"
 
 # --- Email ------------------------------------------------------------------------------------
@@ -233,6 +235,17 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="expedientes <no-repl
 PAYMENT_PROVIDER_URL = env.str("PAYMENT_PROVIDER_URL", default="")
 PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="http" if PAYMENT_PROVIDER_URL else "fake")
 PAYMENT_PROVIDER_API_KEY = env.str("PAYMENT_PROVIDER_API_KEY", default="")
+PAYMENT_PROVIDER_CONNECT_TIMEOUT = env.float("PAYMENT_PROVIDER_CONNECT_TIMEOUT", default=3.0)
+PAYMENT_PROVIDER_READ_TIMEOUT = env.float("PAYMENT_PROVIDER_READ_TIMEOUT", default=10.0)
+PAYMENT_PROVIDER_ATTEMPTS = env.int("PAYMENT_PROVIDER_ATTEMPTS", default=3)
+PAYMENT_PROVIDER_BACKOFF_SECONDS = env.float("PAYMENT_PROVIDER_BACKOFF_SECONDS", default=0.5)
+# Retry-After is honoured up to this, so a charge always ends well inside the request timeout.
+PAYMENT_PROVIDER_MAX_RETRY_DELAY = env.float("PAYMENT_PROVIDER_MAX_RETRY_DELAY", default=5.0)
+
+# --- Idempotency-Key (API.md §1) --------------------------------------------------------------
+IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 3600)
+# A claim older than this is taken as abandoned (its worker died) and may be taken over.
+IDEMPOTENCY_LOCK_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_LOCK_TIMEOUT_SECONDS", default=300)
 
 # --- Webhooks ---------------------------------------------------------------------------------
 WEBHOOKS_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOKS_ALLOW_PRIVATE_HOSTS", default=False)

@@ -17,3 +17,37 @@ class VersionedModel(TimeStampedModel):
 
     class Meta:
         abstract = True
+
+
+class IdempotencyKey(models.Model):
+    """One ``Idempotency-Key`` use: claimed before the view runs, holding its final response after.
+
+    ``user_id`` is a plain integer so ``core`` stays free of the accounts app (and the row is
+    only a cache of a response: it need not outlive nor block a user).
+    """
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress"
+        COMPLETED = "completed"
+
+    user_id = models.BigIntegerField()
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_PROGRESS)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    response_body = models.BinaryField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    locked_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "method", "path", "key"], name="core_idempotency_scope_unique")
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="core_idempotency_expires")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}]"

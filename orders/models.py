@@ -1,0 +1,174 @@
+"""Catalog, cart and orders (API.md §5)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from core.models import TimeStampedModel, VersionedModel
+
+DEFAULT_CURRENCY = "EUR"
+
+
+class Category(VersionedModel):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "categories"
+        constraints = [models.UniqueConstraint(Lower("name"), name="orders_category_name_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(VersionedModel):
+    name = models.CharField(max_length=200)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products", null=True, blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
+    stock = models.IntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The last line of defence against overselling: no code path can push stock below zero.
+            models.CheckConstraint(condition=models.Q(stock__gte=0), name="orders_product_stock_non_negative"),
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="orders_product_price_non_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="orders_product_created"),
+            models.Index(fields=["price", "id"], name="orders_product_price"),
+            models.Index(fields=["name", "id"], name="orders_product_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Cart(TimeStampedModel):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart")
+
+    def __str__(self) -> str:
+        return f"cart of {self.user_id}"
+
+
+class CartItem(models.Model):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
+    # A product leaving the catalog just leaves the carts; orders keep it (PROTECT on OrderItem).
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="cart_items")
+    quantity = models.PositiveIntegerField()
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "product"], name="orders_cartitem_one_line_per_product"),
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="orders_cartitem_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.product_id}"
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+class Order(VersionedModel):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING)
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
+    shipping_address = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in OrderStatus]), name="orders_order_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="orders_order_user_created"),
+            models.Index(fields=["-created_at", "-id"], name="orders_order_created"),
+            models.Index(fields=["status"], name="orders_order_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.pk} ({self.status})"
+
+
+class OrderItem(models.Model):
+    """A line with the product's name and price as they were when the order was placed."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
+    name = models.CharField(max_length=200)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    line_total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="orders_orderitem_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.name}"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+
+
+class Payment(TimeStampedModel):
+    """One charge attempt at the provider.
+
+    The row (with the ``idempotency_key`` sent to the provider on every attempt) is committed
+    before the provider is called, and the key is unique: one key can never become two charges.
+    At most one live (pending or succeeded) payment per order, enforced by the database.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
+    status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    provider = models.CharField(max_length=20)
+    payment_method = models.CharField(max_length=100)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    transaction_id = models.CharField(max_length=255, blank=True, default="")
+    refund_id = models.CharField(max_length=255, blank=True, default="")
+    failure_reason = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(status__in=["pending", "succeeded"]),
+                name="orders_payment_one_live_per_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in PaymentStatus]), name="orders_payment_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="orders_payment_created")]
+
+    def __str__(self) -> str:
+        return f"payment {self.pk} ({self.status})"

@@ -1,0 +1,247 @@
+"""Charges, refunds and checkout. The provider is always called OUTSIDE any transaction or lock:
+
+tx1 writes the ``pending`` payment (and, for checkout, the order) with its idempotency key and
+commits; the provider is called; tx2 records the outcome. A crash between the two leaves a
+``pending`` payment whose key makes a retried provider call safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from core.exceptions import Conflict, PaymentDeclined, UpstreamError, ValidationFailed
+from events.services import record
+from orders import selectors
+from orders import services as order_services
+from orders.models import Order, OrderStatus, Payment, PaymentStatus
+from orders.payments.provider import ProviderError, get_client, to_minor
+from orders.serializers import PaymentSerializer
+
+logger = logging.getLogger(__name__)
+
+PAYABLE_STATUSES = frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    succeeded: bool
+    transaction_id: str = ""
+    failure_reason: str = ""
+    upstream_error: bool = False
+
+
+def payment_data(payment: Payment) -> dict[str, Any]:
+    return dict(PaymentSerializer(payment).data)
+
+
+def _new_payment(order: Order, payment_method: str) -> Payment:
+    """The pending payment, in the caller's transaction; the database refuses a second live one."""
+    try:
+        with transaction.atomic():
+            return Payment.objects.create(
+                order=order,
+                amount=order.total,
+                currency=order.currency,
+                status=PaymentStatus.PENDING,
+                provider=settings.PAYMENT_PROVIDER,
+                payment_method=payment_method,
+                idempotency_key=f"pay_{uuid.uuid4().hex}",
+            )
+    except IntegrityError:
+        raise Conflict("A payment for this order is already in progress")
+
+
+def _charge_at_provider(payment: Payment) -> Outcome:
+    """The one provider call of a charge; never inside a transaction."""
+    try:
+        charge = get_client().charge(
+            amount=to_minor(payment.amount),
+            currency=payment.currency,
+            source=payment.payment_method,
+            idempotency_key=payment.idempotency_key,
+            metadata={"payment_id": payment.pk, "order_id": payment.order_id},
+        )
+    except ProviderError as exc:
+        return Outcome(False, failure_reason=f"provider error: {exc}"[:500], upstream_error=True)
+    if charge.status == "completed":
+        return Outcome(True, transaction_id=charge.id)
+    if charge.status == "failed":
+        return Outcome(False, transaction_id=charge.id, failure_reason="declined")
+    # "pending": the provider offers no way to learn the outcome later, so it cannot count as paid.
+    return Outcome(
+        False, transaction_id=charge.id, failure_reason="provider left the charge pending", upstream_error=True
+    )
+
+
+def _record_outcome(*, payment_id: int, outcome: Outcome, actor: Any) -> Payment:
+    """tx2 body: lock order then payment (the order's lock order everywhere), write the result."""
+    order = Order.objects.select_for_update().get(pk=Payment.objects.values("order_id").get(pk=payment_id)["order_id"])
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    payment.transaction_id = outcome.transaction_id
+    if outcome.succeeded:
+        payment.status = PaymentStatus.SUCCEEDED
+        payment.save(update_fields=["status", "transaction_id", "updated_at"])
+        if order.status == OrderStatus.PENDING:
+            order_services.set_order_status(order=order, status=OrderStatus.CONFIRMED, actor=actor)
+    else:
+        payment.status = PaymentStatus.FAILED
+        payment.failure_reason = outcome.failure_reason
+        payment.save(update_fields=["status", "transaction_id", "failure_reason", "updated_at"])
+    event = "payment.succeeded" if outcome.succeeded else "payment.failed"
+    record(
+        actor=actor,
+        entity_type="payment",
+        entity_id=payment.pk,
+        action="transition",
+        changes={"status": [PaymentStatus.PENDING.value, payment.status]},
+        event_type=event,
+        data=payment_data(payment),
+    )
+    return payment
+
+
+def _raise_for(outcome: Outcome, payment: Payment, **extra: Any) -> None:
+    if outcome.succeeded:
+        return
+    extra = {"payment": payment_data(payment), **extra}
+    if outcome.upstream_error:
+        raise UpstreamError("The payment provider failed; nothing was charged", extra=extra)
+    raise PaymentDeclined("The payment was declined", extra=extra)
+
+
+def _ensure_payable(order: Order, amount: Decimal | None, currency: str | None) -> None:
+    if amount is not None and amount != order.total:
+        raise ValidationFailed.field("amount", f"Must equal the order's total ({order.total}).")
+    if currency is not None and currency != order.currency:
+        raise ValidationFailed.field("currency", f"Must equal the order's currency ({order.currency}).")
+    if order.status not in PAYABLE_STATUSES:
+        raise Conflict(f"An order that is {order.status} cannot be paid")
+    if order.payments.filter(status=PaymentStatus.SUCCEEDED).exists():
+        raise Conflict("The order is already paid")
+
+
+def charge_order(
+    *, actor: Any, order_id: int, payment_method: str, amount: Decimal | None = None, currency: str | None = None
+) -> Payment:
+    """``POST /payments``: charge an order's total; a success confirms a ``pending`` order.
+
+    Raises ``PaymentDeclined`` (402) or ``UpstreamError`` (502), both carrying the failed payment.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        _ensure_payable(order, amount, currency)
+        payment = _new_payment(order, payment_method)
+        record(
+            actor=actor,
+            entity_type="payment",
+            entity_id=payment.pk,
+            action="create",
+            changes={"status": [None, payment.status], "amount": [None, str(payment.amount)]},
+        )
+    outcome = _charge_at_provider(payment)
+    with transaction.atomic():
+        payment = _record_outcome(payment_id=payment.pk, outcome=outcome, actor=actor)
+        order_status = Order.objects.values_list("status", flat=True).get(pk=payment.order_id)
+    if outcome.succeeded and order_status not in PAYABLE_STATUSES | {OrderStatus.APPROVED}:
+        # The order was cancelled or rejected while we were at the provider: give the money back.
+        _refund_quietly(actor=actor, payment_id=payment.pk)
+        payment.refresh_from_db()
+    _raise_for(outcome, payment)
+    return payment
+
+
+def checkout(*, user: Any, payment_method: str, shipping_address: str = "") -> tuple[Order, Payment]:
+    """``POST /checkout``: cart -> order -> charge -> confirm -> empty cart, all or nothing.
+
+    On a decline (402) or a provider failure (502) the order ends ``cancelled`` with its stock
+    released, the payment ``failed``, and the cart as it was.
+    """
+    with transaction.atomic():
+        lines = list(selectors.cart_items(user).select_for_update(of=("self",)))
+        if not lines:
+            raise ValidationFailed.field("cart", "The cart is empty.", code="empty")
+        items = [{"product_id": line.product_id, "quantity": line.quantity} for line in lines]
+        try:
+            order = order_services.place_order(user=user, items=items, shipping_address=shipping_address)
+        except ValidationFailed as exc:
+            # The cart's lines are what the items are: say so in the paths the client sent nothing for.
+            for error in exc.errors:
+                error["field"] = "cart." + (error["field"] or "")
+            raise
+        payment = _new_payment(order, payment_method)
+        record(
+            actor=user,
+            entity_type="payment",
+            entity_id=payment.pk,
+            action="create",
+            changes={"status": [None, payment.status], "amount": [None, str(payment.amount)]},
+        )
+    outcome = _charge_at_provider(payment)
+    with transaction.atomic():
+        payment = _record_outcome(payment_id=payment.pk, outcome=outcome, actor=user)
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if outcome.succeeded:
+            order_services.clear_cart(user=user)
+        elif order.status in PAYABLE_STATUSES:
+            order_services.set_order_status(order=order, status=OrderStatus.CANCELLED, actor=user)
+    _raise_for(outcome, payment, order_id=order.pk)
+    return order, payment
+
+
+def refund_payment(*, actor: Any, payment_id: int) -> Payment:
+    """Refund a succeeded payment in full. The refund key is fixed per payment, so two racing
+    refunds are one refund at the provider; 409 unless the payment is ``succeeded``."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.status != PaymentStatus.SUCCEEDED:
+            raise Conflict(f"A payment that is {payment.status} cannot be refunded")
+    try:
+        refund = get_client().refund(
+            charge_id=payment.transaction_id,
+            amount=to_minor(payment.amount),
+            idempotency_key=f"{payment.idempotency_key}_refund",
+        )
+    except ProviderError as exc:
+        raise UpstreamError(f"The payment provider failed to refund: {exc}")
+    if refund.status == "failed":
+        raise UpstreamError("The payment provider refused the refund")
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.status != PaymentStatus.SUCCEEDED:
+            return payment  # a concurrent refund recorded it first
+        payment.status = PaymentStatus.REFUNDED
+        payment.refund_id = refund.id
+        payment.save(update_fields=["status", "refund_id", "updated_at"])
+        record(
+            actor=actor,
+            entity_type="payment",
+            entity_id=payment.pk,
+            action="transition",
+            changes={"status": [PaymentStatus.SUCCEEDED.value, PaymentStatus.REFUNDED.value]},
+            event_type="payment.refunded",
+            data=payment_data(payment),
+        )
+    return payment
+
+
+def _refund_quietly(*, actor: Any, payment_id: int) -> None:
+    try:
+        refund_payment(actor=actor, payment_id=payment_id)
+    except (UpstreamError, Conflict):
+        # The order's change stands; the payment stays succeeded for staff to refund again.
+        logger.exception("automatic refund of payment %s failed", payment_id)
+
+
+def refund_order_payments(*, actor: Any, order_id: int) -> None:
+    """Refund what an order has paid (after ``reject``/``cancel`` has committed)."""
+    for payment_id in Payment.objects.filter(order_id=order_id, status=PaymentStatus.SUCCEEDED).values_list(
+        "pk", flat=True
+    ):
+        _refund_quietly(actor=actor, payment_id=payment_id)

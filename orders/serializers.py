@@ -1,0 +1,197 @@
+"""Shapes of the catalog, cart and order resources (API.md §5)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.utils.text import slugify
+from rest_framework import serializers
+
+from core.schema import ProblemSerializer
+from orders.models import DEFAULT_CURRENCY, Category, Order, OrderItem, Payment, Product
+
+MAX_QUANTITY = 1000
+# Ids beyond a bigint are simply unknown: stop them here instead of in the database driver.
+MAX_ID = 2**63 - 1
+CURRENCY_REGEX = r"^[A-Z]{3}$"
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    slug = serializers.SlugField(max_length=100, required=False)
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug"]
+
+    def validate_name(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("This field may not be blank.", code="blank")
+        clash = Category.objects.filter(name__iexact=value)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError("A category with this name already exists.", code="unique")
+        return value
+
+    def validate_slug(self, value: str) -> str:
+        clash = Category.objects.filter(slug=value)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError("A category with this slug already exists.", code="unique")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is None and not attrs.get("slug"):
+            attrs["slug"] = unique_slug(attrs["name"])
+        return attrs
+
+
+def unique_slug(name: str) -> str:
+    base = (slugify(name) or "category")[:90]
+    slug, n = base, 1
+    while Category.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(), allow_null=True, required=False, pk_field=serializers.IntegerField()
+    )
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
+    currency = serializers.RegexField(CURRENCY_REGEX, max_length=3, required=False, default=DEFAULT_CURRENCY)
+    stock = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False, default=0)
+    active = serializers.BooleanField(required=False, default=True)
+
+    class Meta:
+        model = Product
+        fields = ["id", "name", "category", "price", "currency", "stock", "active"]
+
+
+# --- cart --------------------------------------------------------------------------------------
+
+
+class CartItemInSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+class CartQuantitySerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+class LineSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    name = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    line_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class CartSerializer(serializers.Serializer):
+    items = LineSerializer(many=True)
+    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+
+
+# --- orders ------------------------------------------------------------------------------------
+
+
+class OrderItemInSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    items = OrderItemInSerializer(many=True, allow_empty=False, max_length=100)
+    shipping_address = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class OrderItemSerializer(serializers.ModelSerializer):
+    product_id = serializers.IntegerField()
+
+    class Meta:
+        model = OrderItem
+        fields = ["product_id", "name", "quantity", "unit_price", "line_total"]
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    order_id = serializers.IntegerField(read_only=True)
+    transaction_id = serializers.SerializerMethodField()
+    failure_reason = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "order_id",
+            "amount",
+            "currency",
+            "status",
+            "transaction_id",
+            "provider",
+            "failure_reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_transaction_id(self, payment: Payment) -> str | None:
+        return payment.transaction_id or None
+
+    def get_failure_reason(self, payment: Payment) -> str | None:
+        return payment.failure_reason or None
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    user = serializers.IntegerField(source="user_id", read_only=True)
+    items = OrderItemSerializer(many=True, read_only=True)
+    payments = PaymentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "user",
+            "status",
+            "items",
+            "total",
+            "currency",
+            "shipping_address",
+            "payments",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+# --- payments and checkout ---------------------------------------------------------------------
+
+
+class PaymentCreateSerializer(serializers.Serializer):
+    order_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    payment_method = serializers.CharField(max_length=100)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+    currency = serializers.RegexField(CURRENCY_REGEX, max_length=3, required=False)
+
+
+class CheckoutSerializer(serializers.Serializer):
+    payment_method = serializers.CharField(max_length=100)
+    shipping_address = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class CheckoutResultSerializer(serializers.Serializer):
+    order_id = serializers.IntegerField()
+    order = OrderSerializer()
+    payment = PaymentSerializer()
+
+
+class PaymentProblemSerializer(ProblemSerializer):
+    """402/502 of a charge: the problem plus the failed payment."""
+
+    payment = PaymentSerializer()
+    order_id = serializers.IntegerField(required=False)
