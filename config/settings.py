@@ -221,8 +221,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
     "max_retries": 3,
 }
+# Hourly: forget expired Idempotency-Keys. Every 30 s: the outbox sweep, which re-enqueues due
+# webhook deliveries and emails (recovers a broker that was down).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "purge-idempotency-keys": {"task": "core.purge_idempotency_keys", "schedule": 3600.0},
+    "events-sweep-outbox": {
+        "task": "events.sweep_outbox",
+        "schedule": env.float("OUTBOX_BEAT_SECONDS", default=30.0),
+        "options": {"expires": env.float("OUTBOX_BEAT_SECONDS", default=30.0)},
+    },
 }
 CELERY_TIMEZONE = "UTC"
 
@@ -230,6 +237,9 @@ CELERY_TIMEZONE = "UTC"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="expedientes <no-reply@expedientes.local>")
+SITE_NAME = env.str("SITE_NAME", default="expedientes")
+EMAIL_MESSAGE_ID_DOMAIN = env.str("EMAIL_MESSAGE_ID_DOMAIN", default="expedientes.local")
+EMAIL_SEND_TIMEOUT_SECONDS = env.int("EMAIL_SEND_TIMEOUT_SECONDS", default=30)
 
 # --- Payments ---------------------------------------------------------------------------------
 PAYMENT_PROVIDER_URL = env.str("PAYMENT_PROVIDER_URL", default="")
@@ -249,6 +259,26 @@ IDEMPOTENCY_LOCK_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_LOCK_TIMEOUT_SECONDS", d
 
 # --- Webhooks ---------------------------------------------------------------------------------
 WEBHOOKS_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOKS_ALLOW_PRIVATE_HOSTS", default=False)
+# Delay before each attempt, in seconds, the first normally 0 (API.md §7: 8 attempts over ~27 h).
+WEBHOOK_RETRY_SCHEDULE = env.list(
+    "WEBHOOK_RETRY_SCHEDULE", cast=int, default=[0, 5, 300, 1800, 7200, 18000, 36000, 36000]
+)
+EMAIL_RETRY_SCHEDULE = env.list("EMAIL_RETRY_SCHEDULE", cast=int, default=WEBHOOK_RETRY_SCHEDULE)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15.0)
+WEBHOOK_RESPONSE_EXCERPT_BYTES = env.int("WEBHOOK_RESPONSE_EXCERPT_BYTES", default=1024)
+WEBHOOK_SECRET_BYTES = env.int("WEBHOOK_SECRET_BYTES", default=32)
+WEBHOOK_SECRET_OVERLAP_SECONDS = env.int("WEBHOOK_SECRET_OVERLAP_SECONDS", default=24 * 3600)
+WEBHOOK_DISABLE_AFTER_SECONDS = env.int("WEBHOOK_DISABLE_AFTER_SECONDS", default=5 * 24 * 3600)
+# The outbox (webhooks and email): a sending worker holds its row this long (longer than one
+# attempt may take); a row handed to the broker is not handed again for OUTBOX_REQUEUE_SECONDS.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=60)
+OUTBOX_REQUEUE_SECONDS = env.int("OUTBOX_REQUEUE_SECONDS", default=120)
+OUTBOX_RETRY_JITTER = env.float("OUTBOX_RETRY_JITTER", default=0.1)
+# Waits up to this long ride a Celery countdown; longer ones wait for the sweep, because Redis
+# re-delivers a message whose countdown outlives the visibility timeout.
+OUTBOX_MAX_COUNTDOWN_SECONDS = env.int("OUTBOX_MAX_COUNTDOWN_SECONDS", default=30)
+OUTBOX_MAX_RETRY_AFTER_SECONDS = env.int("OUTBOX_MAX_RETRY_AFTER_SECONDS", default=24 * 3600)
+OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=500)
 
 # --- Security (production) --------------------------------------------------------------------
 if PRODUCTION:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
+
+from core.models import VersionedModel
 
 
 class AppendOnlyError(RuntimeError):
@@ -77,3 +80,130 @@ class Event(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.type} #{self.pk}"
+
+
+# --- webhooks and email: the transactional outbox ------------------------------------------------
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class WebhookEndpoint(VersionedModel):
+    """A subscriber: where to POST, which event types, and the secret that signs each delivery."""
+
+    url = models.URLField(max_length=2000)
+    secret = models.CharField(max_length=200)
+    # During a rotation the old secret keeps signing too, so receivers can switch over at leisure.
+    previous_secret = models.CharField(max_length=200, blank=True, default="")
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    events = ArrayField(models.CharField(max_length=100), default=list)
+    description = models.CharField(max_length=500, blank=True, default="")
+    active = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=300, blank=True, default="")
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    # Start of the current run of failed attempts (null after any success): drives auto-disable.
+    failing_since = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["active"], name="events_endpoint_active")]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def secrets(self, now: Any = None) -> list[str]:
+        """The secrets that sign a delivery now: the current one, plus the previous during the overlap."""
+        now = now or timezone.now()
+        keys = [self.secret]
+        if self.previous_secret and self.previous_secret_expires_at and self.previous_secret_expires_at > now:
+            keys.append(self.previous_secret)
+        return keys
+
+
+class OutboxRow(models.Model):
+    """What the delivery and the email outbox share: state, retry clock and the worker's lease."""
+
+    status = models.CharField(max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempt_count = models.PositiveIntegerField(default=0)
+    # Attempts since the schedule last (re)started: a manual retry starts a fresh schedule.
+    schedule_start = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    # A worker holds the row until this time while it sends; a killed worker's lease simply runs out.
+    locked_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=36, blank=True, default="")
+    # When the row was last handed to the broker, so the sweep does not flood the queue.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class WebhookDelivery(OutboxRow):
+    """One event to one endpoint; ``webhook-id`` is the event id, the same on every attempt."""
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="deliveries")
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["endpoint", "event"], name="events_delivery_once")]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="events_delivery_due",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(fields=["endpoint", "status", "-created_at"], name="events_delivery_endpoint"),
+            models.Index(fields=["-created_at", "-id"], name="events_delivery_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"delivery {self.pk} of event {self.event_id} to endpoint {self.endpoint_id}"
+
+
+class WebhookAttempt(models.Model):
+    """One POST (or one refused/failed try) of a delivery."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    at = models.DateTimeField(default=timezone.now)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    response_excerpt = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["delivery", "number"], name="events_attempt_once")]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of delivery {self.delivery_id}"
+
+
+class EmailMessage(OutboxRow):
+    """A queued email, rendered when queued, sent by a worker through Django's email backend."""
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, null=True, blank=True, related_name="emails")
+    kind = models.CharField(max_length=50)
+    to = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="events_email_due", condition=models.Q(status="pending")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to}"

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from core.etag import ensure_version
+from core.exceptions import Conflict, NotFound, ValidationFailed
 from core.request_context import get_request_id
-from events.models import AuditEvent, Event
+from events import emails, outbox
+from events.models import AuditEvent, Event, OutboxStatus, WebhookDelivery, WebhookEndpoint
+from events.ssrf import UnsafeURL, check_url
+from events.types import is_valid_pattern, matches
 
 MASK = "***"
 SECRET_MARKERS = ("password", "token", "secret")
@@ -75,4 +86,179 @@ def record(
 
 
 def _fan_out(event: Event) -> None:
-    """Where delivery (webhook deliveries, email outbox) hooks in, in the same transaction."""
+    """Outbox rows for the event, in the same transaction: one delivery per matching active
+    endpoint and the emails the event sends. They are handed to the workers only on commit, so a
+    rolled-back change sends nothing; ``robust`` keeps a broker outage from failing the request
+    (the sweep sends the rows later)."""
+    now = timezone.now()
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(active=True).only("id", "events")
+        if matches(endpoint.events, event.type)
+    ]
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(event=event, endpoint=endpoint, next_attempt_at=now, enqueued_at=now)
+            for endpoint in endpoints
+        ]
+    )
+    messages = emails.queue_for_event(event)
+    delivery_ids = [delivery.pk for delivery in deliveries]
+    email_ids = [message.pk for message in messages]
+    if delivery_ids or email_ids:
+        transaction.on_commit(partial(outbox.enqueue, deliveries=delivery_ids, emails=email_ids), robust=True)
+
+
+# --- webhook endpoints ---------------------------------------------------------------------------
+
+
+def new_secret() -> str:
+    """``whsec_`` + base64 of ``WEBHOOK_SECRET_BYTES`` random bytes (24..64, per the contract)."""
+    size = min(max(settings.WEBHOOK_SECRET_BYTES, 24), 64)
+    return "whsec_" + base64.b64encode(secrets.token_bytes(size)).decode()
+
+
+def _check_url(url: str) -> None:
+    try:
+        check_url(url)
+    except UnsafeURL as exc:
+        raise ValidationFailed.field("url", str(exc), code="unsafe_url") from None
+
+
+def _check_events(patterns: list[str]) -> list[str]:
+    cleaned: list[str] = []
+    for index, pattern in enumerate(patterns):
+        if not is_valid_pattern(pattern):
+            raise ValidationFailed.field(
+                f"events.{index}",
+                f"Unknown event type or pattern {pattern!r}; use a type such as 'order.confirmed', "
+                "a family such as 'order.*', or '*'.",
+                code="invalid_choice",
+            )
+        if pattern not in cleaned:
+            cleaned.append(pattern)
+    return cleaned
+
+
+def _representation(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    return {
+        "url": endpoint.url,
+        "events": list(endpoint.events),
+        "description": endpoint.description,
+        "active": endpoint.active,
+    }
+
+
+def create_endpoint(
+    *, actor: Any, url: str, events: list[str], description: str = "", active: bool = True
+) -> WebhookEndpoint:
+    """Register a subscriber; the URL must pass the SSRF guard. The secret is generated here."""
+    _check_url(url)
+    patterns = _check_events(events)
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.create(
+            url=url, events=patterns, description=description, active=active, secret=new_secret()
+        )
+        changes = {key: [None, value] for key, value in _representation(endpoint).items()}
+        changes["secret"] = [None, MASK]
+        record(actor=actor, entity_type="webhook_endpoint", entity_id=endpoint.pk, action="create", changes=changes)
+    return endpoint
+
+
+def update_endpoint(
+    *, actor: Any, endpoint_id: int, expected: set[int] | None = None, **fields: Any
+) -> WebhookEndpoint:
+    """Change ``url``, ``events``, ``description`` or ``active``; re-enabling clears the failure state."""
+    if "url" in fields:
+        _check_url(fields["url"])
+    if "events" in fields:
+        fields["events"] = _check_events(fields["events"])
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
+        if endpoint is None:
+            raise NotFound.for_resource("Webhook endpoint")
+        ensure_version(endpoint.version, expected)
+        before = _representation(endpoint)
+        for name, value in fields.items():
+            setattr(endpoint, name, value)
+        if fields.get("active") is True and not before["active"]:
+            endpoint.disabled_reason = ""
+            endpoint.disabled_at = None
+            endpoint.failing_since = None
+            endpoint.consecutive_failures = 0
+        elif fields.get("active") is False and before["active"]:
+            endpoint.disabled_reason = "Disabled by staff"
+            endpoint.disabled_at = timezone.now()
+        changes = diff(before, _representation(endpoint))
+        if changes:
+            endpoint.version += 1
+            endpoint.save()
+            record(actor=actor, entity_type="webhook_endpoint", entity_id=endpoint.pk, action="update", changes=changes)
+    return endpoint
+
+
+def delete_endpoint(*, actor: Any, endpoint_id: int, expected: set[int] | None = None) -> None:
+    """Remove a subscriber and its delivery log (the events themselves stay)."""
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
+        if endpoint is None:
+            raise NotFound.for_resource("Webhook endpoint")
+        ensure_version(endpoint.version, expected)
+        changes = {key: [value, None] for key, value in _representation(endpoint).items()}
+        changes["secret"] = [MASK, None]
+        pk = endpoint.pk
+        endpoint.delete()
+        record(actor=actor, entity_type="webhook_endpoint", entity_id=pk, action="delete", changes=changes)
+
+
+def rotate_secret(*, actor: Any, endpoint_id: int, expected: set[int] | None = None) -> WebhookEndpoint:
+    """A new secret; the old one keeps signing beside it for ``WEBHOOK_SECRET_OVERLAP_SECONDS``."""
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
+        if endpoint is None:
+            raise NotFound.for_resource("Webhook endpoint")
+        ensure_version(endpoint.version, expected)
+        endpoint.previous_secret = endpoint.secret
+        endpoint.previous_secret_expires_at = timezone.now() + timedelta(
+            seconds=settings.WEBHOOK_SECRET_OVERLAP_SECONDS
+        )
+        endpoint.secret = new_secret()
+        endpoint.version += 1
+        endpoint.save()
+        record(
+            actor=actor,
+            entity_type="webhook_endpoint",
+            entity_id=endpoint.pk,
+            action="update",
+            changes={"secret": [MASK, MASK]},
+        )
+    return endpoint
+
+
+def retry_delivery(*, actor: Any, delivery_id: int) -> WebhookDelivery:
+    """Send a delivery again now (whatever its state), with a fresh retry schedule."""
+    now = timezone.now()
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(of=("self",))
+            .select_related("endpoint", "event")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None:
+            raise NotFound.for_resource("Webhook delivery")
+        if not delivery.endpoint.active:
+            raise Conflict("The webhook endpoint is disabled; re-enable it first.")
+        if delivery.locked_until is not None and delivery.locked_until > now:
+            raise Conflict("The delivery is being sent right now.")
+        delivery.status = OutboxStatus.PENDING
+        delivery.schedule_start = delivery.attempt_count
+        delivery.next_attempt_at = now
+        delivery.locked_until = None
+        delivery.lease_token = ""
+        delivery.completed_at = None
+        delivery.enqueued_at = now
+        delivery.save()
+        pk = delivery.pk
+        transaction.on_commit(partial(outbox.enqueue, deliveries=[pk]), robust=True)
+    return delivery

@@ -1,0 +1,70 @@
+"""The SSRF guard: webhook URLs must be http(s) and resolve only to public addresses.
+
+Checked when an endpoint is registered and again before every attempt, because DNS answers
+change (a host that was public at registration may point inside the network later).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+
+class UnsafeURL(ValueError):
+    """The URL may not be called; ``str(exc)`` says why, in words fit for an API client."""
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return not (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or not address.is_global
+    )
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to; an unresolvable host is an ``UnsafeURL``."""
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError, OSError) as exc:
+        raise UnsafeURL(f"The host {host!r} cannot be resolved.") from exc
+    addresses = sorted({str(info[4][0]) for info in infos})
+    if not addresses:
+        raise UnsafeURL(f"The host {host!r} cannot be resolved.")
+    return addresses
+
+
+def check_url(url: str) -> None:
+    """Raise ``UnsafeURL`` unless ``url`` is http(s) and every address of its host is public.
+
+    ``settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS`` lifts the address rule (not the scheme rule or
+    the need to resolve), for development and tests against local receivers.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeURL("The URL is not valid.") from exc
+    if parts.scheme not in ("http", "https"):
+        raise UnsafeURL("Only http and https URLs are allowed.")
+    host = parts.hostname
+    if not host:
+        raise UnsafeURL("The URL has no host.")
+    if parts.username or parts.password:
+        raise UnsafeURL("Credentials in the URL are not allowed.")
+    addresses = resolve(host, port or (443 if parts.scheme == "https" else 80))
+    if settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS:
+        return
+    for raw in addresses:
+        address = ipaddress.ip_address(raw.split("%", 1)[0])
+        if not _is_public(address):
+            raise UnsafeURL(f"The host {host!r} resolves to a non-public address ({address}).")

@@ -1,0 +1,23 @@
+"""Celery tasks: thin wrappers; the rules live in events.delivery, events.emails and events.outbox."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from events import delivery, emails, outbox
+
+
+@shared_task(name="events.deliver_webhook", ignore_result=True)
+def deliver_webhook(delivery_id: int) -> str:
+    return delivery.deliver(delivery_id=delivery_id)
+
+
+@shared_task(name="events.send_email", ignore_result=True)
+def send_email(message_id: int) -> str:
+    return emails.send(message_id=message_id)
+
+
+@shared_task(name="events.sweep_outbox", ignore_result=True)
+def sweep_outbox() -> dict[str, int]:
+    result = outbox.sweep()
+    return {"deliveries": result.deliveries, "emails": result.emails}
