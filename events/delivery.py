@@ -112,6 +112,9 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
         error = f"Timed out after {settings.WEBHOOK_TIMEOUT_SECONDS} s"
     except requests.RequestException as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
+    except Exception as exc:  # whatever broke, it is this attempt's failure, not the worker's
+        logger.exception("webhook POST to %s failed unexpectedly", url)
+        error = f"{type(exc).__name__}: {exc}"[:500]
     finally:
         session.close()
     return Outcome(status_code=None, duration_ms=int((time.monotonic() - started) * 1000), error=error)
@@ -242,6 +245,21 @@ def _endpoint_failed(endpoint_id: int, now: datetime) -> None:
             now=now,
             notify=True,
         )
+
+
+def disable_stale_endpoints(*, now: datetime | None = None) -> list[int]:
+    """Disable endpoints failing for longer than allowed even when no new attempt comes to notice it."""
+    now = now or timezone.now()
+    limit = timedelta(seconds=settings.WEBHOOK_DISABLE_AFTER_SECONDS)
+    stale = list(
+        WebhookEndpoint.objects.filter(active=True, failing_since__lte=now - limit).values_list("pk", flat=True)
+    )
+    days = settings.WEBHOOK_DISABLE_AFTER_SECONDS / 86400
+    for endpoint_id in stale:
+        disable_endpoint(
+            endpoint_id=endpoint_id, reason=f"Every delivery failed for {days:g} days", now=now, notify=True
+        )
+    return stale
 
 
 def disable_endpoint(*, endpoint_id: int, reason: str, now: datetime, notify: bool) -> None:

@@ -124,6 +124,10 @@ def mark_done(row: OutboxRow, *, now: datetime) -> None:
 
 
 def _publish(task: Any, pk: int, countdown: float | None = None) -> None:
+    if eager():
+        # Run here and now, without touching the (absent) broker's connection pool.
+        task.apply((pk,))
+        return
     task.apply_async((pk,), countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
 
 
@@ -139,7 +143,7 @@ def enqueue(*, deliveries: Iterable[int] = (), emails: Iterable[int] = (), count
     jobs += [(tasks.send_email, EmailMessage, pk) for pk in emails]
     for index, (task, model, pk) in enumerate(jobs):
         try:
-            _publish(task, pk, countdown=None if eager() else countdown)
+            _publish(task, pk, countdown=countdown)
         except Exception:  # broker down: the database still holds the row; the sweep will send it
             logger.warning("outbox: could not enqueue %s %s; the sweep will retry", model.__name__, pk, exc_info=True)
             _forget_enqueued(jobs[index:])

@@ -19,5 +19,6 @@ def send_email(message_id: int) -> str:
 
 @shared_task(name="events.sweep_outbox", ignore_result=True)
 def sweep_outbox() -> dict[str, int]:
+    delivery.disable_stale_endpoints()
     result = outbox.sweep()
     return {"deliveries": result.deliveries, "emails": result.emails}

@@ -307,3 +307,22 @@ def test_payload_body_is_compact_json(make_endpoint, publish, receiver):
     publish("order.created")
     assert orjson.loads(receiver.last_request.body)["type"] == "order.created"
     assert WebhookEndpoint.objects.get().consecutive_failures == 0
+
+
+def test_the_sweep_disables_an_endpoint_failing_too_long_without_new_attempts(
+    make_endpoint, publish, receiver, settings, clerk
+):
+    settings.WEBHOOK_RETRY_SCHEDULE = [0]
+    receiver.post(URL, status_code=500)
+    endpoint = make_endpoint()
+    with time_machine.travel(T0, tick=False) as clock:
+        publish("order.created")
+        clock.shift(timedelta(days=4))
+        sweep()
+        endpoint.refresh_from_db()
+        assert endpoint.active is True
+        clock.shift(timedelta(days=1, seconds=1))
+        sweep()
+    endpoint.refresh_from_db()
+    assert endpoint.active is False
+    assert [m.to for m in mail.outbox] == [[clerk.email]]
