@@ -288,3 +288,24 @@ def test_list_endpoints_query_counts(clerk_client, make_endpoint, publish, recei
     delivery = WebhookDelivery.objects.first()
     with django_assert_max_num_queries(4):
         assert clerk_client.get(f"{DELIVERIES}/{delivery.pk}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{ENDPOINTS}/99999999999999999999999",
+        f"{ENDPOINTS}/abc",
+        f"{DELIVERIES}/99999999999999999999999",
+        "/api/v1/events/99999999999999999999999",
+        "/api/v1/audit-events/99999999999999999999999",
+    ],
+)
+def test_ids_out_of_range_are_404(clerk_client, path):
+    response = clerk_client.get(path)
+    assert response.status_code == 404
+    assert response.json()["detail"].endswith("not found")
+
+
+def test_after_beyond_any_id_is_empty(clerk_client, publish):
+    publish("order.created")
+    assert clerk_client.get("/api/v1/events?after=99999999999999999999999").json()["data"] == []
