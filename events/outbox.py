@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from celery import current_app
 from django.conf import settings
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -70,7 +70,7 @@ def claim(model: type[Row], pk: int, *, now: datetime | None = None) -> tuple[Ro
     """
     now = now or timezone.now()
     with transaction.atomic():
-        row = model.objects.select_for_update(of=("self",)).filter(pk=pk).first()
+        row = model._default_manager.select_for_update(of=("self",)).filter(pk=pk).first()
         if row is None or row.status != OutboxStatus.PENDING:
             return None
         if row.next_attempt_at is None or row.next_attempt_at > now:
@@ -139,7 +139,7 @@ def enqueue(*, deliveries: Iterable[int] = (), emails: Iterable[int] = (), count
     """
     from events import tasks
 
-    jobs = [(tasks.deliver_webhook, WebhookDelivery, pk) for pk in deliveries]
+    jobs: list[tuple[Any, type[OutboxRow], int]] = [(tasks.deliver_webhook, WebhookDelivery, pk) for pk in deliveries]
     jobs += [(tasks.send_email, EmailMessage, pk) for pk in emails]
     for index, (task, model, pk) in enumerate(jobs):
         try:
@@ -150,19 +150,19 @@ def enqueue(*, deliveries: Iterable[int] = (), emails: Iterable[int] = (), count
             return
 
 
-def _forget_enqueued(jobs: list[tuple[Any, type[models.Model], int]]) -> None:
-    by_model: dict[type[models.Model], list[int]] = {}
+def _forget_enqueued(jobs: list[tuple[Any, type[OutboxRow], int]]) -> None:
+    by_model: dict[type[OutboxRow], list[int]] = {}
     for _, model, pk in jobs:
         by_model.setdefault(model, []).append(pk)
     try:
         for model, pks in by_model.items():
-            model.objects.filter(pk__in=pks).update(enqueued_at=None)
+            model._default_manager.filter(pk__in=pks).update(enqueued_at=None)
     except Exception:  # the sweep's requeue interval covers this too
         logger.warning("outbox: could not clear enqueued_at", exc_info=True)
 
 
 def _due(model: type[OutboxRow], now: datetime, limit: int, *, skip_enqueued: bool) -> list[int]:
-    due = model.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now).filter(
+    due = model._default_manager.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now).filter(
         Q(locked_until__isnull=True) | Q(locked_until__lte=now)
     )
     if skip_enqueued:

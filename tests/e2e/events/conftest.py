@@ -238,6 +238,7 @@ def make_worker(transactional_db: None, redis_broker: str, tmp_path: Path) -> It
     def factory(**extra_env: str) -> Worker:
         env = {**os.environ, **WORKER_ENV, "DATABASE_URL": _database_url(), **extra_env}
         env.pop("DJANGO_ENV", None)
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         worker = Worker(env, tmp_path / f"worker{len(workers)}.log", tmp_path / "beat-schedule")
         workers.append(worker)
         worker.start()
