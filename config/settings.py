@@ -221,6 +221,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
     "max_retries": 3,
 }
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # Hourly: forget expired Idempotency-Keys. Every 30 s: the outbox sweep, which re-enqueues due
 # webhook deliveries and emails (recovers a broker that was down).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {

@@ -28,11 +28,13 @@ class EventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(ReadOnlyAdmin):
+    """Shown for diagnosis only: endpoints are managed through the API, which checks URLs
+    (SSRF), generates secrets and audits every change."""
+
     list_display = ["id", "url", "active", "disabled_reason", "consecutive_failures", "created_at"]
     list_filter = ["active"]
     exclude = ["secret", "previous_secret"]
-    readonly_fields = ["failing_since", "consecutive_failures", "disabled_at", "version"]
 
 
 class WebhookAttemptInline(admin.TabularInline):

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -142,28 +143,36 @@ def _reset_broker_pools() -> None:
 
 
 @contextmanager
-def broker(url: str) -> Iterator[None]:
+def broker(url: str, queue: str | None = None) -> Iterator[None]:
     """Point this (test) process's Celery app at ``url`` and stop running tasks eagerly."""
     conf = celery_app.conf
-    saved = (conf.broker_url, conf.task_always_eager, conf.broker_transport_options)
+    saved = (conf.broker_url, conf.task_always_eager, conf.broker_transport_options, conf.task_default_queue)
     conf.broker_url = url
     conf.task_always_eager = False
     conf.broker_transport_options = {"visibility_timeout": 15, "max_retries": 1}
+    conf.task_default_queue = queue or conf.task_default_queue
     _reset_broker_pools()
     try:
         yield
     finally:
-        conf.broker_url, conf.task_always_eager, conf.broker_transport_options = saved
+        (conf.broker_url, conf.task_always_eager, conf.broker_transport_options, conf.task_default_queue) = saved
         _reset_broker_pools()
 
 
 @pytest.fixture
-def redis_broker(settings: Any) -> Iterator[str]:
-    redis.Redis.from_url(BROKER_URL).flushdb()
+def queue_name() -> str:
+    """A queue of this test's own, so parallel runs (xdist, other checkouts) never share messages."""
+    return f"e2e-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def redis_broker(settings: Any, queue_name: str) -> Iterator[str]:
     settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS = True
-    with broker(BROKER_URL):
+    client = redis.Redis.from_url(BROKER_URL)
+    with broker(BROKER_URL, queue_name):
         yield BROKER_URL
-    redis.Redis.from_url(BROKER_URL).flushdb()
+    for key in client.scan_iter(match=f"{queue_name}*"):
+        client.delete(key)
 
 
 # --- the worker -----------------------------------------------------------------------------------
@@ -231,12 +240,20 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def make_worker(transactional_db: None, redis_broker: str, tmp_path: Path) -> Iterator[Callable[..., Worker]]:
+def make_worker(
+    transactional_db: None, redis_broker: str, queue_name: str, tmp_path: Path
+) -> Iterator[Callable[..., Worker]]:
     """``make_worker(**env)``: a worker on the live test database; stopped after the test."""
     workers: list[Worker] = []
 
     def factory(**extra_env: str) -> Worker:
-        env = {**os.environ, **WORKER_ENV, "DATABASE_URL": _database_url(), **extra_env}
+        env = {
+            **os.environ,
+            **WORKER_ENV,
+            "DATABASE_URL": _database_url(),
+            "CELERY_TASK_DEFAULT_QUEUE": queue_name,
+            **extra_env,
+        }
         env.pop("DJANGO_ENV", None)
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         worker = Worker(env, tmp_path / f"worker{len(workers)}.log", tmp_path / "beat-schedule")
