@@ -176,7 +176,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SECURITY": [{"jwtAuth": []}],
-    "ENUM_NAME_OVERRIDES": {"EstadoEnum": "expedientes.models.Estado"},
+    "ENUM_NAME_OVERRIDES": {
+        "EstadoEnum": "expedientes.models.Estado",
+        "OutboxStatusEnum": "events.models.OutboxStatus",
+    },
 }
 
 # --- JWT --------------------------------------------------------------------------------------
