@@ -41,11 +41,11 @@ def payment_data(payment: Payment) -> dict[str, Any]:
     return dict(PaymentSerializer(payment).data)
 
 
-def _new_payment(order: Order, payment_method: str) -> Payment:
-    """The pending payment, in the caller's transaction; the database refuses a second live one."""
+def _new_payment(order: Order, payment_method: str, actor: Any) -> Payment:
+    """The pending payment, audited, in the caller's transaction; the database refuses a second live one."""
     try:
         with transaction.atomic():
-            return Payment.objects.create(
+            payment = Payment.objects.create(
                 order=order,
                 amount=order.total,
                 currency=order.currency,
@@ -56,6 +56,14 @@ def _new_payment(order: Order, payment_method: str) -> Payment:
             )
     except IntegrityError:
         raise Conflict("A payment for this order is already in progress")
+    record(
+        actor=actor,
+        entity_type="payment",
+        entity_id=payment.pk,
+        action="create",
+        changes={"status": [None, payment.status], "amount": [None, str(payment.amount)]},
+    )
+    return payment
 
 
 def _charge_at_provider(payment: Payment) -> Outcome:
@@ -137,14 +145,7 @@ def charge_order(
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         _ensure_payable(order, amount, currency)
-        payment = _new_payment(order, payment_method)
-        record(
-            actor=actor,
-            entity_type="payment",
-            entity_id=payment.pk,
-            action="create",
-            changes={"status": [None, payment.status], "amount": [None, str(payment.amount)]},
-        )
+        payment = _new_payment(order, payment_method, actor)
     outcome = _charge_at_provider(payment)
     with transaction.atomic():
         payment = _record_outcome(payment_id=payment.pk, outcome=outcome, actor=actor)
@@ -175,14 +176,7 @@ def checkout(*, user: Any, payment_method: str, shipping_address: str = "") -> t
             for error in exc.errors:
                 error["field"] = "cart." + (error["field"] or "")
             raise
-        payment = _new_payment(order, payment_method)
-        record(
-            actor=user,
-            entity_type="payment",
-            entity_id=payment.pk,
-            action="create",
-            changes={"status": [None, payment.status], "amount": [None, str(payment.amount)]},
-        )
+        payment = _new_payment(order, payment_method, user)
     outcome = _charge_at_provider(payment)
     with transaction.atomic():
         payment = _record_outcome(payment_id=payment.pk, outcome=outcome, actor=user)
