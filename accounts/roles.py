@@ -4,17 +4,61 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 CLERKS_GROUP = "Clerks"
 
+# Exactly what a clerk needs in the admin, as (app_label, codename). Workflow steps, assignment and
+# retries are "change"; audit, events, payments and users are look-only; nothing is deletable.
+# Permissions whose models do not exist (yet) are skipped, and picked up by the next ``migrate``.
+CLERK_PERMISSIONS: tuple[tuple[str, str], ...] = (
+    ("accounts", "view_user"),
+    ("expedientes", "view_expediente"),
+    ("expedientes", "add_expediente"),
+    ("expedientes", "change_expediente"),
+    ("expedientes", "view_documento"),
+    ("orders", "view_category"),
+    ("orders", "add_category"),
+    ("orders", "change_category"),
+    ("orders", "view_product"),
+    ("orders", "add_product"),
+    ("orders", "change_product"),
+    ("orders", "view_order"),
+    ("orders", "change_order"),
+    ("orders", "view_orderitem"),
+    ("orders", "view_payment"),
+    ("orders", "change_payment"),
+    ("events", "view_event"),
+    ("events", "view_auditevent"),
+    ("events", "view_webhookendpoint"),
+    ("events", "change_webhookendpoint"),
+    ("events", "view_webhookdelivery"),
+    ("events", "change_webhookdelivery"),
+    ("events", "view_webhookattempt"),
+    ("events", "view_emailmessage"),
+)
+
 
 def ensure_clerks_group(*, using: str = "default") -> Group:
     """Return the "Clerks" group, creating it when missing (idempotent)."""
     group, _ = Group.objects.using(using).get_or_create(name=CLERKS_GROUP)
+    return group
+
+
+def sync_clerks_permissions(*, using: str = "default") -> Group:
+    """Give the "Clerks" group exactly :data:`CLERK_PERMISSIONS` (those that exist), idempotently.
+
+    ``set`` also takes away anything granted by hand, so the group cannot drift from this list.
+    """
+    group = ensure_clerks_group(using=using)
+    wanted = Q()
+    for app_label, codename in CLERK_PERMISSIONS:
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    group.permissions.set(Permission.objects.using(using).filter(wanted))
     return group
 
 

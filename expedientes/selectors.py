@@ -26,16 +26,18 @@ def expedientes_visible_to(user: Any) -> QuerySet[Expediente]:
     return queryset.annotate(documentos_count=Count("documentos"))
 
 
-def search_expedientes(queryset: QuerySet[Expediente], text: str) -> QuerySet[Expediente]:
+def search_expedientes(
+    queryset: QuerySet[Expediente], text: str, fields: tuple[str, ...] = SEARCH_FIELDS
+) -> QuerySet[Expediente]:
     """Every whitespace-separated term must appear (case- and accent-insensitively) in one field."""
     terms = text.split()
     if not terms:
         return queryset
-    queryset = queryset.alias(**{f"_search_{name}": Unaccent(F(name)) for name in SEARCH_FIELDS})
+    queryset = queryset.alias(**{f"_search_{name}": Unaccent(F(name)) for name in fields})
     for term in terms:
         needle = Unaccent(Value(term))
         match = Q()
-        for name in SEARCH_FIELDS:
+        for name in fields:
             match |= Q(**{f"_search_{name}__icontains": needle})
         queryset = queryset.filter(match)
     return queryset

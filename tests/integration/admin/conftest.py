@@ -1,0 +1,73 @@
+"""Fixtures for the admin tests: Django test clients logged in by session, expedientes in any estado."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from expedientes.models import Estado, Expediente
+
+CHANGELIST = "/admin/expedientes/expediente/"
+
+# The shortest path through the workflow table to each estado.
+PATH_TO = {
+    Estado.INICIADO: [],
+    Estado.EN_REVISION: [Estado.EN_REVISION],
+    Estado.REQUIERE_SUBSANACION: [Estado.EN_REVISION, Estado.REQUIERE_SUBSANACION],
+    Estado.APROBADO: [Estado.EN_REVISION, Estado.APROBADO],
+    Estado.RECHAZADO: [Estado.EN_REVISION, Estado.RECHAZADO],
+    Estado.ARCHIVADO: [Estado.EN_REVISION, Estado.APROBADO, Estado.ARCHIVADO],
+}
+
+
+def change_url(expediente: Expediente) -> str:
+    return f"{CHANGELIST}{expediente.pk}/change/"
+
+
+@pytest.fixture
+def web_client_for() -> Callable[[Any], Client]:
+    """``web_client_for(user)``: a browser-like client with an admin session for ``user``."""
+
+    def factory(user: Any) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return factory
+
+
+@pytest.fixture
+def clerk_web(web_client_for: Callable[[Any], Client], clerk: Any) -> Client:
+    return web_client_for(clerk)
+
+
+@pytest.fixture
+def admin_web(web_client_for: Callable[[Any], Client], admin: Any) -> Client:
+    return web_client_for(admin)
+
+
+@pytest.fixture
+def make_expediente(clerk: Any) -> Callable[..., Expediente]:
+    """An expediente owned by ``owner`` and walked to ``estado`` through the real service."""
+    from expedientes import services
+
+    counter = {"n": 0}
+
+    def factory(owner: Any, estado: str = Estado.INICIADO, **fields: Any) -> Expediente:
+        counter["n"] += 1
+        fields.setdefault("numero", f"EXP-ADM-{counter['n']:04d}")
+        fields.setdefault("solicitante", "Juan Pérez")
+        expediente = services.create_expediente(actor=owner, **fields)
+        for step in PATH_TO[Estado(estado)]:
+            services.transition_expediente(expediente_id=expediente.pk, actor=clerk, to=step)
+        expediente.refresh_from_db()
+        return expediente
+
+    return factory
+
+
+def messages_of(response: Any) -> list[str]:
+    return [str(message) for message in response.context["messages"]] if response.context else []
