@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from reports import selectors
+
+register = template.Library()
+
+
+@register.simple_tag
+def dashboard_figures() -> dict[str, Any]:
+    """The dashboard, for the admin index; computed on each visit (a few aggregate queries)."""
+    figures = selectors.dashboard()
+    labels = dict(selectors.ESTADO_LABELS)
+    figures["expedientes"]["rows"] = [
+        {"value": key, "label": labels.get(key, key), "count": count}
+        for key, count in figures["expedientes"]["by_estado"].items()
+    ]
+    return figures
