@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db.models import Count, Sum
 
+from events.models import OutboxStatus, WebhookDelivery
 from expedientes.models import Estado, Expediente
 from orders.models import DEFAULT_CURRENCY, Order, OrderStatus
 
@@ -58,11 +59,7 @@ def orders_summary() -> dict[str, Any]:
 
 
 def webhooks_summary() -> dict[str, int]:
-    try:
-        from events.models import WebhookDelivery  # type: ignore[attr-defined]
-    except ImportError:  # the outbox lands with the webhooks issue
-        return {"pending": 0, "failed": 0}
-    counts = {"pending": 0, "failed": 0}
+    counts = {OutboxStatus.PENDING.value: 0, OutboxStatus.FAILED.value: 0}
     groups = (
         WebhookDelivery.objects.order_by().filter(status__in=list(counts)).values_list("status").annotate(n=Count("*"))
     )

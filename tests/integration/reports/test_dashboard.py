@@ -117,7 +117,7 @@ def test_dashboard_is_a_fixed_number_of_queries(citizen, clerk_client):
     more = queries()
     assert len(few) == len(more)
     aggregates = [sql for sql in more if "COUNT(" in sql.upper()]
-    assert len(aggregates) <= 3
+    assert len(aggregates) == 3
 
 
 def test_admin_index_shows_the_same_figures(citizen, clerk):
