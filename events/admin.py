@@ -1,57 +1,262 @@
-from django.contrib import admin
+"""The audit trail, the event feed and the outbox in the admin.
 
-from events.models import AuditEvent, EmailMessage, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+Audit and domain events are read-only for everyone, superusers included: there is no add, change
+or delete permission to grant. Endpoints are edited through ``events.services`` (SSRF guard,
+audit), their secrets never shown; deliveries can be retried through the same service as the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.html import format_html
+
+from core.exceptions import ApplicationError
+from events import services
+from events.models import (
+    AuditEvent,
+    EmailMessage,
+    Event,
+    OutboxStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+STATUS_COLOURS = {
+    OutboxStatus.PENDING: "#0d6efd",
+    OutboxStatus.SUCCEEDED: "#198754",
+    OutboxStatus.FAILED: "#dc3545",
+}
+
+
+def status_badge(status: str) -> str:
+    return format_html(
+        '<span class="status-badge status-{}" style="background:{};color:#fff;padding:2px 8px;'
+        'border-radius:10px;font-size:11px">{}</span>',
+        status,
+        STATUS_COLOURS.get(status, "#6c757d"),
+        status,
+    )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
+    """Look, never touch: no add, change or delete, whoever asks."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def _actor_username() -> Subquery:
+    # ``actor_id`` is a plain integer (the trail outlives users), so the name comes by subquery.
+    return Subquery(get_user_model().objects.filter(pk=OuterRef("actor_id")).values("username")[:1])
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["id", "created_at", "actor_id", "entity_type", "entity_id", "action"]
-    list_filter = ["entity_type", "action"]
-    search_fields = ["entity_id", "request_id"]
+    list_display = ["id", "created_at", "actor", "entity_type", "entity_id", "action", "request_id"]
+    list_filter = ["entity_type", "action", "created_at"]
+    search_fields = ["=entity_id", "=request_id"]
+    ordering = ["-created_at", "-id"]
+    fields = ["created_at", "actor", "actor_id", "entity_type", "entity_id", "action", "changes", "request_id"]
+    readonly_fields = fields
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
+        return super().get_queryset(request).annotate(actor_username=_actor_username())
+
+    @admin.display(description="actor")
+    def actor(self, event: AuditEvent) -> str:
+        if event.actor_id is None:
+            return "system"
+        return getattr(event, "actor_username", None) or f"user #{event.actor_id}"
 
 
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
     list_display = ["id", "type", "created_at"]
-    list_filter = ["type"]
+    list_filter = ["type", "created_at"]
+    ordering = ["-id"]
+    fields = ["type", "data", "created_at"]
+    readonly_fields = fields
+    show_full_result_count = False
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(ReadOnlyAdmin):
-    """Shown for diagnosis only: endpoints are managed through the API, which checks URLs
-    (SSRF), generates secrets and audits every change."""
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Endpoints are registered through the API (the only place the secret is shown, once); here
+    staff change URL, event patterns, description and the active flag through the service."""
 
-    list_display = ["id", "url", "active", "disabled_reason", "consecutive_failures", "created_at"]
+    list_display = ["id", "url", "events_display", "active", "consecutive_failures", "disabled_reason", "created_at"]
     list_filter = ["active"]
-    exclude = ["secret", "previous_secret"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    search_fields = ["url", "description"]
+    ordering = ["-created_at", "-id"]
+    fields = [
+        "url",
+        "events",
+        "description",
+        "active",
+        "secret_display",
+        "disabled_reason",
+        "disabled_at",
+        "failing_since",
+        "consecutive_failures",
+        "version",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = [
+        "secret_display",
+        "disabled_reason",
+        "disabled_at",
+        "failing_since",
+        "consecutive_failures",
+        "version",
+        "created_at",
+        "updated_at",
+    ]
+
+    @admin.display(description="events")
+    def events_display(self, endpoint: WebhookEndpoint) -> str:
+        return ", ".join(endpoint.events)
+
+    @admin.display(description="secret")
+    def secret_display(self, endpoint: WebhookEndpoint) -> str:
+        return "whsec_••••••••  (shown only when created or rotated, through the API)"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form: Any, change: bool) -> None:
+        fields = {name: form.cleaned_data[name] for name in ("url", "events", "description", "active")}
+        services.update_endpoint(actor=request.user, endpoint_id=obj.pk, **fields)
+
+    def delete_model(self, request: HttpRequest, obj: WebhookEndpoint) -> None:
+        services.delete_endpoint(actor=request.user, endpoint_id=obj.pk)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except ApplicationError as exc:
+            # The SSRF guard or an unknown event pattern: the change is refused and explained.
+            detail = "; ".join(error["message"] for error in exc.errors) or str(exc.detail)
+            self.message_user(request, detail, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class WebhookAttemptInline(admin.TabularInline):
     model = WebhookAttempt
     extra = 0
     can_delete = False
-    readonly_fields = ["number", "at", "status_code", "duration_ms", "error", "response_excerpt"]
+    fields = ["number", "at", "status_code", "duration_ms", "error", "response_excerpt"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["id", "event", "endpoint", "status", "attempt_count", "next_attempt_at"]
-    list_filter = ["status"]
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "event_type",
+        "endpoint_url",
+        "status_display",
+        "attempt_count",
+        "last_status_code",
+        "next_attempt_at",
+        "created_at",
+    ]
+    list_filter = ["status", "event__type", "created_at"]
+    list_select_related = ["event", "endpoint"]
+    search_fields = ["=id", "=event__id", "endpoint__url"]
+    ordering = ["-created_at", "-id"]
+    fields = [
+        "event",
+        "endpoint",
+        "status_display",
+        "attempt_count",
+        "last_status_code",
+        "last_error",
+        "next_attempt_at",
+        "completed_at",
+        "created_at",
+    ]
+    readonly_fields = fields
     inlines = [WebhookAttemptInline]
+    actions = ["retry"]
+    show_full_result_count = False
+
+    @admin.display(description="event", ordering="event__type")
+    def event_type(self, delivery: WebhookDelivery) -> str:
+        return f"{delivery.event.type} #{delivery.event_id}"
+
+    @admin.display(description="endpoint", ordering="endpoint__url")
+    def endpoint_url(self, delivery: WebhookDelivery) -> str:
+        return delivery.endpoint.url
+
+    @admin.display(description="status", ordering="status")
+    def status_display(self, delivery: WebhookDelivery) -> str:
+        return status_badge(delivery.status)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: WebhookDelivery, form: Any, change: bool) -> None:
+        # Nothing is editable; "change" is the permission to retry.
+        return None
+
+    @admin.action(description="Retry selected deliveries now", permissions=["change"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        retried: list[str] = []
+        for pk in queryset.order_by("pk").values_list("pk", flat=True):
+            try:
+                services.retry_delivery(actor=request.user, delivery_id=pk)
+            except ApplicationError as exc:
+                self.message_user(request, f"delivery {pk}: refused — {exc.detail}", messages.ERROR)
+            else:
+                retried.append(str(pk))
+        if retried:
+            self.message_user(
+                request, f"{len(retried)} delivery(ies) queued again: {', '.join(retried)}.", messages.SUCCESS
+            )
 
 
 @admin.register(EmailMessage)
 class EmailMessageAdmin(ReadOnlyAdmin):
-    list_display = ["id", "kind", "to", "subject", "status", "attempt_count", "next_attempt_at"]
-    list_filter = ["status", "kind"]
+    list_display = ["id", "kind", "to", "subject", "status_display", "attempt_count", "next_attempt_at", "created_at"]
+    list_filter = ["status", "kind", "created_at"]
+    search_fields = ["to", "subject"]
+    ordering = ["-created_at", "-id"]
+    exclude = ["lease_token"]
+    show_full_result_count = False
+
+    @admin.display(description="status", ordering="status")
+    def status_display(self, message: EmailMessage) -> str:
+        return status_badge(message.status)

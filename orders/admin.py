@@ -1,61 +1,380 @@
-from django.contrib import admin
+"""Catalog, orders and payments in the admin.
 
-from orders.models import Cart, CartItem, Category, Order, OrderItem, Payment, Product
+Every write goes through ``orders.services`` / ``orders.payments.services`` (locks, stock release,
+refunds at the provider, audit and events); the admin adds list screens whose query count does
+not grow with their rows, and actions that report row by row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.html import format_html
+
+from core.exceptions import ApplicationError
+from orders import services
+from orders.models import Cart, CartItem, Category, Order, OrderItem, OrderStatus, Payment, PaymentStatus, Product
+from orders.payments import services as payment_services
+from orders.workflow import TRANSITIONS
+
+STATUS_COLOURS = {
+    OrderStatus.PENDING: "#6c757d",
+    OrderStatus.CONFIRMED: "#0d6efd",
+    OrderStatus.APPROVED: "#198754",
+    OrderStatus.REJECTED: "#dc3545",
+    OrderStatus.SHIPPED: "#6f42c1",
+    OrderStatus.DELIVERED: "#146c43",
+    OrderStatus.CANCELLED: "#343a40",
+    PaymentStatus.SUCCEEDED: "#198754",
+    PaymentStatus.FAILED: "#dc3545",
+    PaymentStatus.REFUNDED: "#b35900",
+}
 
 
+def status_badge(status: str) -> str:
+    return format_html(
+        '<span class="status-badge status-{}" style="background:{};color:#fff;padding:2px 8px;'
+        'border-radius:10px;font-size:11px">{}</span>',
+        status,
+        STATUS_COLOURS.get(status, "#6c757d"),
+        status,
+    )
+
+
+def _describe(exc: ApplicationError) -> str:
+    allowed = next((error.get("allowed") for error in exc.errors if error.get("allowed") is not None), None)
+    if allowed is not None:
+        return f"{exc.detail}. Allowed: {', '.join(allowed) if allowed else 'none'}."
+    return str(exc.detail)
+
+
+def run_per_row(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    rows: list[tuple[int, str]],
+    step: Callable[[int], Any],
+    done: str,
+) -> None:
+    """Run ``step`` for each ``(pk, label)``, each in its own transaction, and report each refusal."""
+    succeeded: list[str] = []
+    for pk, label in rows:
+        try:
+            step(pk)
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"{label}: refused — {_describe(exc)}", messages.ERROR)
+        else:
+            succeeded.append(label)
+    if succeeded:
+        modeladmin.message_user(request, f"{len(succeeded)} {done}: {', '.join(succeeded)}.", messages.SUCCESS)
+
+
+class ServiceErrorsAsMessages:
+    """A refusal from a service inside the change form becomes a message, never a 500."""
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().changeform_view(request, *args, **kwargs)  # type: ignore[misc]
+        except ApplicationError as exc:
+            self.message_user(request, _describe(exc), messages.ERROR)  # type: ignore[attr-defined]
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().delete_view(request, *args, **kwargs)  # type: ignore[misc]
+        except ApplicationError as exc:
+            self.message_user(request, _describe(exc), messages.ERROR)  # type: ignore[attr-defined]
+            return HttpResponseRedirect(request.get_full_path().rsplit("delete/", 1)[0] + "change/")
+
+
+# --- catalog -------------------------------------------------------------------------------------
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "slug"]
-    search_fields = ["name"]
+class CategoryAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
+    list_display = ["name", "slug", "products_count", "updated_at"]
+    search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
+        products = Product.objects.filter(category=OuterRef("pk")).order_by().values("category").annotate(n=Count("pk"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(products_count=Coalesce(Subquery(products.values("n"), output_field=IntegerField()), 0))
+        )
+
+    @admin.display(description="products", ordering="products_count")
+    def products_count(self, category: Category) -> int:
+        return category.products_count  # type: ignore[attr-defined]
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
+        data = {name: form.cleaned_data[name] for name in ("name", "slug")}
+        if change:
+            services.update_category(actor=request.user, category_id=obj.pk, data=data, expected=None)
+        else:
+            obj.pk = services.create_category(actor=request.user, data=data).pk
+            obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: Category) -> None:
+        services.delete_category(actor=request.user, category_id=obj.pk, expected=None)
+
+
+class ProductForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = ["name", "category", "price", "currency", "stock", "active"]
+
+    def clean_stock(self) -> int:
+        # The database refuses negative stock (orders_product_stock_non_negative); say so politely.
+        stock: int = self.cleaned_data["stock"]
+        if stock is not None and stock < 0:
+            raise forms.ValidationError("Stock cannot be negative.", code="min_value")
+        return stock
+
+    def clean_price(self) -> Any:
+        price = self.cleaned_data["price"]
+        if price is not None and price < 0:
+            raise forms.ValidationError("Price cannot be negative.", code="min_value")
+        return price
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "category", "price", "currency", "stock", "active"]
+class ProductAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
+    form = ProductForm
+    list_display = ["name", "category", "price", "currency", "stock", "active", "updated_at"]
+    list_editable = ["stock", "active"]
     list_filter = ["active", "category"]
+    list_select_related = ["category"]
     search_fields = ["name"]
+    autocomplete_fields = ["category"]
+    ordering = ["name", "id"]
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> Any:
+        # The list's stock edit gets the same friendly checks as the change form.
+        kwargs.setdefault("form", ProductForm)
+        return super().get_changelist_form(request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
+        if change:
+            data = {name: form.cleaned_data[name] for name in form.changed_data if name in ProductForm.Meta.fields}
+            services.update_product(actor=request.user, product_id=obj.pk, data=data, expected=None)
+        else:
+            data = {name: form.cleaned_data[name] for name in ProductForm.Meta.fields}
+            obj.pk = services.create_product(actor=request.user, data=data).pk
+            obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: Product) -> None:
+        services.delete_product(actor=request.user, product_id=obj.pk, expected=None)
 
 
-class OrderItemInline(admin.TabularInline):
-    model = OrderItem
+# --- orders --------------------------------------------------------------------------------------
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
-    readonly_fields = ["product", "name", "quantity", "unit_price", "line_total"]
     can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class OrderItemInline(ReadOnlyInline):
+    model = OrderItem
+    # Name and price as captured at order time; ``product_id`` rather than the product (no query per line).
+    fields = ["product_id", "name", "quantity", "unit_price", "line_total"]
+    readonly_fields = fields
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = [
+        "id",
+        "payment_status",
+        "amount",
+        "currency",
+        "provider",
+        "transaction_id",
+        "failure_reason",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="status")
+    def payment_status(self, payment: Payment) -> str:
+        return status_badge(payment.status)
+
+
+def _order_action(action: str) -> Callable[..., None]:
+    def run(modeladmin: OrderAdmin, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        rows = [(pk, f"order {pk}") for pk in queryset.order_by("pk").values_list("pk", flat=True)]
+        run_per_row(
+            modeladmin,
+            request,
+            rows,
+            lambda pk: services.transition_order(actor=request.user, order_id=pk, action=action),
+            done=f"order(s) {TRANSITIONS[action].target}",
+        )
+
+    run.__name__ = f"order_{action}"
+    return admin.action(description=f"{action.capitalize()} selected orders", permissions=["change"])(run)
 
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    # Status changes go through the API's workflow service, which audits and releases stock.
-    list_display = ["id", "user", "status", "total", "currency", "created_at"]
-    list_filter = ["status"]
-    readonly_fields = ["user", "status", "total", "currency", "version", "created_at", "updated_at"]
-    inlines = [OrderItemInline]
+    list_display = ["id", "status_display", "user", "total", "currency", "items_count", "created_at"]
+    list_filter = ["status", "created_at", "currency"]
+    list_select_related = ["user"]
+    search_fields = ["=id", "user__username", "user__email", "shipping_address"]
+    date_hierarchy = None
+    ordering = ["-created_at", "-id"]
+    fields = ["user", "status_display", "total", "currency", "shipping_address", "version", "created_at", "updated_at"]
+    readonly_fields = fields
+    inlines = [OrderItemInline, PaymentInline]
+    actions = [*(_order_action(action) for action in TRANSITIONS), "refund_payments"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
+        lines = OrderItem.objects.filter(order=OuterRef("pk")).order_by().values("order").annotate(n=Count("pk"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(items_count=Coalesce(Subquery(lines.values("n"), output_field=IntegerField()), 0))
+        )
 
-class CartItemInline(admin.TabularInline):
-    model = CartItem
-    extra = 0
+    @admin.display(description="status", ordering="status")
+    def status_display(self, order: Order) -> str:
+        return status_badge(order.status)
 
+    @admin.display(description="items", ordering="items_count")
+    def items_count(self, order: Order) -> int:
+        return order.items_count  # type: ignore[attr-defined]
 
-@admin.register(Cart)
-class CartAdmin(admin.ModelAdmin):
-    list_display = ["id", "user", "updated_at"]
-    inlines = [CartItemInline]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Orders are placed by customers (stock reservation, prices captured), not typed in.
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Order, form: Any, change: bool) -> None:
+        # Every field is read-only; status changes are the actions above (through the service).
+        return None
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Refund the succeeded payments of selected orders", permissions=["change"])
+    def refund_payments(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        payments = Payment.objects.filter(order__in=queryset, status=PaymentStatus.SUCCEEDED).order_by("pk")
+        rows = [(pk, f"payment {pk} (order {order_id})") for pk, order_id in payments.values_list("pk", "order_id")]
+        if not rows:
+            self.message_user(request, "None of the selected orders has a succeeded payment.", messages.WARNING)
+            return
+        run_per_row(
+            self,
+            request,
+            rows,
+            lambda pk: payment_services.refund_payment(actor=request.user, payment_id=pk),
+            done="payment(s) refunded",
+        )
 
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
-    # Read-only: charges and refunds happen at the provider, through the payment services.
-    list_display = ["id", "order", "amount", "currency", "status", "provider", "transaction_id", "created_at"]
-    list_filter = ["status", "provider"]
-    search_fields = ["transaction_id", "idempotency_key"]
+    """Read-only rows: charges and refunds happen at the provider, through the payment services."""
 
-    def has_add_permission(self, request, obj=None):
+    list_display = [
+        "id",
+        "order_id",
+        "status_display",
+        "amount",
+        "currency",
+        "provider",
+        "transaction_id",
+        "created_at",
+    ]
+    list_filter = ["status", "provider", "created_at"]
+    search_fields = ["=id", "=order__id", "transaction_id"]
+    ordering = ["-created_at", "-id"]
+    fields = [
+        "order",
+        "status",
+        "amount",
+        "currency",
+        "provider",
+        "payment_method",
+        "transaction_id",
+        "refund_id",
+        "failure_reason",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+    actions = ["refund"]
+
+    @admin.display(description="status", ordering="status")
+    def status_display(self, payment: Payment) -> str:
+        return status_badge(payment.status)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def save_model(self, request: HttpRequest, obj: Payment, form: Any, change: bool) -> None:
+        return None
+
+    @admin.action(description="Refund selected payments", permissions=["change"])
+    def refund(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
+        rows = [(pk, f"payment {pk}") for pk in queryset.order_by("pk").values_list("pk", flat=True)]
+        run_per_row(
+            self,
+            request,
+            rows,
+            lambda pk: payment_services.refund_payment(actor=request.user, payment_id=pk),
+            done="payment(s) refunded",
+        )
+
+
+class CartItemInline(ReadOnlyInline):
+    model = CartItem
+    fields = ["product", "quantity", "added_at"]
+    readonly_fields = fields
+
+
+@admin.register(Cart)
+class CartAdmin(admin.ModelAdmin):
+    """For support: what a customer has in the cart (customers change it through the API)."""
+
+    list_display = ["id", "user", "updated_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__email"]
+    fields = ["user", "created_at", "updated_at"]
+    readonly_fields = fields
+    inlines = [CartItemInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
