@@ -152,3 +152,22 @@ def test_orders_are_not_placed_or_deleted_in_the_admin(citizen, admin_web, produ
     assert admin_web.get(f"{ORDERS}add/").status_code == 403
     assert admin_web.get(f"{ORDERS}{order.pk}/delete/").status_code == 403
     assert Order.objects.filter(pk=order.pk).exists()
+
+
+def test_admin_order_action_writes_the_same_audit_and_event_as_the_api(
+    citizen, clerk, clerk_client, clerk_web, product
+):
+    via_admin = _order(citizen, product)
+    via_api = _order(citizen, product)
+    clerk_web.post(ORDERS, {"action": "order_approve", "_selected_action": [via_admin.pk]})
+    assert clerk_client.post(f"/api/v1/orders/{via_api.pk}/approve").status_code == 200
+
+    def trail(order):
+        audit = AuditEvent.objects.filter(entity_type="order", entity_id=str(order.pk)).latest("id")
+        event = Event.objects.filter(type="order.approved", data__id=order.pk).get()
+        volatile = {"id", "created_at", "updated_at"}
+        return (audit.actor_id, audit.action, audit.changes), {
+            key: value for key, value in event.data.items() if key not in volatile
+        }
+
+    assert trail(via_admin) == trail(via_api)

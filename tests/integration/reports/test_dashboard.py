@@ -5,14 +5,20 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+import requests_mock
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from events import ssrf
+from events.models import WebhookDelivery
+from events.services import create_endpoint, record
+from events.tasks import deliver_webhook
 from expedientes import services as expedientes_services
 from expedientes.models import Estado
 from orders import services as orders_services
 from orders.models import OrderStatus, Product
+from tests.integration.events.conftest import fake_getaddrinfo
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +102,21 @@ def test_checkout_counts_as_revenue(citizen, citizen_client, clerk_client):
     body = clerk_client.get(URL).json()["orders"]
     assert body["by_status"]["confirmed"] == 1
     assert body["revenue"] == "59.97"
+
+
+def test_webhook_counts_follow_pending_and_failed_deliveries(clerk_client, settings, monkeypatch):
+    monkeypatch.setattr(ssrf.socket, "getaddrinfo", fake_getaddrinfo)
+    settings.WEBHOOK_RETRY_SCHEDULE = [0]
+    endpoint = create_endpoint(actor=None, url="https://hooks.example.com/hook", events=["order.*"])
+    # Inside the test's transaction the first attempt (an on_commit callback) never runs: pending.
+    record(actor=None, entity_type="order", entity_id=1, action="create", event_type="order.created", data={"id": 1})
+    assert clerk_client.get(URL).json()["webhooks"] == {"pending": 1, "failed": 0}
+
+    with requests_mock.Mocker() as receiver:
+        receiver.post(endpoint.url, status_code=500)
+        deliver_webhook.apply((WebhookDelivery.objects.get().pk,))
+    assert WebhookDelivery.objects.get().status == "failed"
+    assert clerk_client.get(URL).json()["webhooks"] == {"pending": 0, "failed": 1}
 
 
 def test_dashboard_is_a_fixed_number_of_queries(citizen, clerk_client):
