@@ -55,7 +55,7 @@ class UserAdmin(admin.ModelAdmin):
         # Soft-deleted accounts are gone for every interface.
         return super().get_queryset(request).filter(deleted_at__isnull=True)
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return [*EDITABLE, "password"]
         return [*EDITABLE, *DERIVED]

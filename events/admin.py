@@ -28,7 +28,7 @@ from events.models import (
     WebhookEndpoint,
 )
 
-STATUS_COLOURS = {
+STATUS_COLOURS: dict[str, str] = {
     OutboxStatus.PENDING: "#0d6efd",
     OutboxStatus.SUCCEEDED: "#198754",
     OutboxStatus.FAILED: "#dc3545",
@@ -69,8 +69,16 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["entity_type", "action", "created_at"]
     search_fields = ["=entity_id", "=request_id"]
     ordering = ["-created_at", "-id"]
-    fields = ["created_at", "actor", "actor_id", "entity_type", "entity_id", "action", "changes", "request_id"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "created_at",
+        "actor",
+        "actor_id",
+        "entity_type",
+        "entity_id",
+        "action",
+        "changes",
+        "request_id",
+    )
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
@@ -88,8 +96,7 @@ class EventAdmin(ReadOnlyAdmin):
     list_display = ["id", "type", "created_at"]
     list_filter = ["type", "created_at"]
     ordering = ["-id"]
-    fields = ["type", "data", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("type", "data", "created_at")
     show_full_result_count = False
 
 
@@ -165,8 +172,7 @@ class WebhookAttemptInline(admin.TabularInline):
     model = WebhookAttempt
     extra = 0
     can_delete = False
-    fields = ["number", "at", "status_code", "duration_ms", "error", "response_excerpt"]
-    readonly_fields = fields
+    fields = readonly_fields = ("number", "at", "status_code", "duration_ms", "error", "response_excerpt")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -194,7 +200,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["event", "endpoint"]
     search_fields = ["=id", "=event__id", "endpoint__url"]
     ordering = ["-created_at", "-id"]
-    fields = [
+    fields = readonly_fields = (
         "event",
         "endpoint",
         "status_display",
@@ -204,8 +210,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "next_attempt_at",
         "completed_at",
         "created_at",
-    ]
-    readonly_fields = fields
+    )
     inlines = [WebhookAttemptInline]
     actions = ["retry"]
     show_full_result_count = False

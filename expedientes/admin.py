@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -30,8 +31,18 @@ from expedientes import selectors, services, workflow
 from expedientes.models import Documento, Estado, Expediente
 
 ADMIN_SEARCH_FIELDS = ("numero", "solicitante")
+DOCUMENTO_FIELDS = (
+    "expediente",
+    "nombre",
+    "tipo",
+    "content_type",
+    "size",
+    "sha256",
+    "uploaded_by",
+    "created_at",
+)
 
-ESTADO_COLOURS = {
+ESTADO_COLOURS: dict[str, str] = {
     Estado.INICIADO: "#6c757d",
     Estado.EN_REVISION: "#0d6efd",
     Estado.REQUIERE_SUBSANACION: "#b35900",
@@ -89,7 +100,7 @@ class AssigneeFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Expediente]) -> QuerySet[Expediente]:
         value = self.value()
         if value == "me":
-            return queryset.filter(assigned_to=request.user)
+            return queryset.filter(assigned_to_id=request.user.pk)
         if value == "none":
             return queryset.filter(assigned_to__isnull=True)
         if value and value.isdigit():
@@ -190,7 +201,7 @@ class ExpedienteAdmin(admin.ModelAdmin):
         return actions
 
     # --- form -----------------------------------------------------------------------------------
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ["numero", "solicitante", "concepto"]
         return [
@@ -349,7 +360,7 @@ class ExpedienteAdmin(admin.ModelAdmin):
             )
         return HttpResponseRedirect(change_url)
 
-    def download_view(self, request: HttpRequest, object_id: str, documento_id: int) -> HttpResponse:
+    def download_view(self, request: HttpRequest, object_id: str, documento_id: int) -> HttpResponseBase:
         obj = self.get_object(request, unquote(object_id))
         if obj is None or not self.has_view_permission(request, obj):
             raise Http404("Expediente not found")
@@ -427,8 +438,7 @@ class DocumentoAdmin(admin.ModelAdmin):
     list_select_related = ["expediente"]
     search_fields = ["nombre", "expediente__numero"]
     # The file itself is offered through the expediente's download view (session auth, attachment).
-    fields = ["expediente", "nombre", "tipo", "content_type", "size", "sha256", "uploaded_by", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = DOCUMENTO_FIELDS
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -23,7 +23,7 @@ from orders.models import Cart, CartItem, Category, Order, OrderItem, OrderStatu
 from orders.payments import services as payment_services
 from orders.workflow import TRANSITIONS
 
-STATUS_COLOURS = {
+STATUS_COLOURS: dict[str, str] = {
     OrderStatus.PENDING: "#6c757d",
     OrderStatus.CONFIRMED: "#0d6efd",
     OrderStatus.APPROVED: "#198754",
@@ -201,13 +201,12 @@ class ReadOnlyInline(admin.TabularInline):
 class OrderItemInline(ReadOnlyInline):
     model = OrderItem
     # Name and price as captured at order time; ``product_id`` rather than the product (no query per line).
-    fields = ["product_id", "name", "quantity", "unit_price", "line_total"]
-    readonly_fields = fields
+    fields = readonly_fields = ("product_id", "name", "quantity", "unit_price", "line_total")
 
 
 class PaymentInline(ReadOnlyInline):
     model = Payment
-    fields = [
+    fields = readonly_fields = (
         "id",
         "payment_status",
         "amount",
@@ -216,8 +215,7 @@ class PaymentInline(ReadOnlyInline):
         "transaction_id",
         "failure_reason",
         "created_at",
-    ]
-    readonly_fields = fields
+    )
 
     @admin.display(description="status")
     def payment_status(self, payment: Payment) -> str:
@@ -247,8 +245,16 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["=id", "user__username", "user__email", "shipping_address"]
     date_hierarchy = None
     ordering = ["-created_at", "-id"]
-    fields = ["user", "status_display", "total", "currency", "shipping_address", "version", "created_at", "updated_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "user",
+        "status_display",
+        "total",
+        "currency",
+        "shipping_address",
+        "version",
+        "created_at",
+        "updated_at",
+    )
     inlines = [OrderItemInline, PaymentInline]
     actions = [*(_order_action(action) for action in TRANSITIONS), "refund_payments"]
 
@@ -312,7 +318,7 @@ class PaymentAdmin(admin.ModelAdmin):
     list_filter = ["status", "provider", "created_at"]
     search_fields = ["=id", "=order__id", "transaction_id"]
     ordering = ["-created_at", "-id"]
-    fields = [
+    fields = readonly_fields = (
         "order",
         "status",
         "amount",
@@ -324,8 +330,7 @@ class PaymentAdmin(admin.ModelAdmin):
         "failure_reason",
         "created_at",
         "updated_at",
-    ]
-    readonly_fields = fields
+    )
     actions = ["refund"]
 
     @admin.display(description="status", ordering="status")
@@ -355,8 +360,7 @@ class PaymentAdmin(admin.ModelAdmin):
 
 class CartItemInline(ReadOnlyInline):
     model = CartItem
-    fields = ["product", "quantity", "added_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("product", "quantity", "added_at")
 
 
 @admin.register(Cart)
@@ -366,8 +370,7 @@ class CartAdmin(admin.ModelAdmin):
     list_display = ["id", "user", "updated_at"]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email"]
-    fields = ["user", "created_at", "updated_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("user", "created_at", "updated_at")
     inlines = [CartItemInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
