@@ -4,9 +4,10 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 
-from events.models import AuditEvent, Event, OutboxStatus, WebhookDelivery
+from events.models import AuditEvent, Event, OutboxStatus, WebhookDelivery, WebhookEndpoint
 
 BIGINT_MAX = 2**63 - 1
+BOOLEAN_VALUES = ("true", "false", "True", "False", "1", "0")
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -18,6 +19,31 @@ class IdFilter(django_filters.NumberFilter):
         if value is not None and value > BIGINT_MAX:
             return qs.none()
         return super().filter(qs, value)
+
+
+class EntityIdFilter(django_filters.NumberFilter):
+    """Entity ids are integers in the API (a non-integer is a 422); the column is text so the
+    trail outlives any model, hence the comparison as a string."""
+
+    field_class = forms.IntegerField
+
+    def filter(self, qs: QuerySet, value: int | None) -> QuerySet:
+        if value is None:
+            return qs
+        if not 0 <= value <= BIGINT_MAX:
+            return qs.none()
+        return super().filter(qs, str(value))
+
+
+class EndpointFilter(django_filters.FilterSet):
+    # A plain BooleanFilter silently ignores "maybe"; a bad value must be a 422.
+    active = django_filters.TypedChoiceFilter(
+        choices=[(value, value) for value in BOOLEAN_VALUES], coerce=lambda value: value.lower() in ("true", "1")
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["active"]
 
 
 class DeliveryFilter(django_filters.FilterSet):
@@ -41,7 +67,7 @@ class EventFilter(django_filters.FilterSet):
 
 class AuditEventFilter(django_filters.FilterSet):
     entity_type = django_filters.CharFilter(max_length=50)
-    entity_id = django_filters.CharFilter(max_length=64)
+    entity_id = EntityIdFilter(field_name="entity_id")
     action = django_filters.ChoiceFilter(choices=AuditEvent.Action.choices)
     actor = IdFilter(field_name="actor_id", min_value=1)
 

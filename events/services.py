@@ -120,7 +120,7 @@ def new_secret() -> str:
 
 def _check_url(url: str) -> None:
     try:
-        check_url(url)
+        check_url(url, registering=True)
     except UnsafeURL as exc:
         raise ValidationFailed.field("url", str(exc), code="unsafe_url") from None
 

@@ -43,11 +43,13 @@ def resolve(host: str, port: int) -> list[str]:
     return addresses
 
 
-def check_url(url: str) -> None:
+def check_url(url: str, *, registering: bool = False) -> None:
     """Raise ``UnsafeURL`` unless ``url`` is http(s) and every address of its host is public.
 
-    ``settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS`` lifts the address rule (not the scheme rule or
-    the need to resolve), for development and tests against local receivers.
+    ``settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS`` lifts the address rule (not the scheme rule), for
+    development and tests against local receivers. When ``registering``, a host that does not
+    resolve (yet, or from here) is accepted: the contract refuses only hosts that resolve to
+    non-public addresses, and the check before every attempt refuses it if it ever does.
     """
     try:
         parts = urlsplit(url)
@@ -61,9 +63,14 @@ def check_url(url: str) -> None:
         raise UnsafeURL("The URL has no host.")
     if parts.username or parts.password:
         raise UnsafeURL("Credentials in the URL are not allowed.")
-    addresses = resolve(host, port or (443 if parts.scheme == "https" else 80))
     if settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS:
         return
+    try:
+        addresses = resolve(host, port or (443 if parts.scheme == "https" else 80))
+    except UnsafeURL:
+        if registering:
+            return
+        raise
     for raw in addresses:
         address = ipaddress.ip_address(raw.split("%", 1)[0])
         if not _is_public(address):

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from core.etag import expected_versions, set_etag
 from events import selectors, services
-from events.filters import AuditEventFilter, DeliveryFilter, EventFilter
+from events.filters import AuditEventFilter, DeliveryFilter, EndpointFilter, EventFilter
 from events.models import AuditEvent, Event, WebhookDelivery, WebhookEndpoint
 from events.permissions import IsStaffRole
 from events.serializers import (
@@ -44,7 +44,7 @@ class WebhookEndpointViewSet(
     queryset = WebhookEndpoint.objects.all()
     serializer_class = WebhookEndpointSerializer
     resource_name = "Webhook endpoint"
-    filterset_fields = ["active"]
+    filterset_class = EndpointFilter
     ordering = ["-created_at", "-id"]
     ordering_fields = ["created_at", "id", "url"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
