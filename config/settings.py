@@ -286,6 +286,8 @@ OUTBOX_RETRY_JITTER = env.float("OUTBOX_RETRY_JITTER", default=0.1)
 OUTBOX_MAX_COUNTDOWN_SECONDS = env.int("OUTBOX_MAX_COUNTDOWN_SECONDS", default=30)
 OUTBOX_MAX_RETRY_AFTER_SECONDS = env.int("OUTBOX_MAX_RETRY_AFTER_SECONDS", default=24 * 3600)
 OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=500)
+# Every worker also requests a sweep this often (0: off), so recovery does not depend on beat.
+OUTBOX_WORKER_SWEEP_SECONDS = env.float("OUTBOX_WORKER_SWEEP_SECONDS", default=10.0)
 
 # --- Security (production) --------------------------------------------------------------------
 if PRODUCTION:

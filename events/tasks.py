@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from events import delivery, emails, outbox
+from events import worker as _worker  # noqa: F401 - connects the in-worker sweep to the worker signals
 
 
 @shared_task(name="events.deliver_webhook", ignore_result=True)
