@@ -130,7 +130,9 @@ def deliver(*, delivery_id: int) -> str:
     if claimed is None:
         return "skipped"
     delivery, ticket = claimed
-    delivery = WebhookDelivery.objects.select_related("event", "endpoint").get(pk=ticket.pk)
+    delivery = WebhookDelivery.objects.select_related("event", "endpoint").filter(pk=ticket.pk).first()
+    if delivery is None:  # the endpoint (and with it the delivery) was deleted meanwhile
+        return "skipped"
     endpoint = delivery.endpoint
     if ticket.lost_attempt:
         _record_lost(delivery, ticket.lost_attempt)
@@ -152,8 +154,8 @@ def _record_lost(delivery: WebhookDelivery, number: int) -> None:
 
 def _give_up(delivery: WebhookDelivery, token: str, reason: str) -> None:
     with transaction.atomic():
-        row = WebhookDelivery.objects.select_for_update(of=("self",)).get(pk=delivery.pk)
-        if row.status != OutboxStatus.PENDING or row.lease_token != token:
+        row = WebhookDelivery.objects.select_for_update(of=("self",)).filter(pk=delivery.pk).first()
+        if row is None or row.status != OutboxStatus.PENDING or row.lease_token != token:
             return
         row.status = OutboxStatus.FAILED
         row.next_attempt_at = None
@@ -170,7 +172,9 @@ def finish(*, delivery_id: int, number: int, token: str, at: datetime, outcome: 
     """Record attempt ``number`` and move the delivery on: done, gone, retry later or failed."""
     now = timezone.now()
     with transaction.atomic():
-        delivery = WebhookDelivery.objects.select_for_update(of=("self",)).get(pk=delivery_id)
+        delivery = WebhookDelivery.objects.select_for_update(of=("self",)).filter(pk=delivery_id).first()
+        if delivery is None:  # the endpoint was deleted during the attempt; nothing left to record
+            return "skipped"
         WebhookAttempt.objects.get_or_create(
             delivery=delivery,
             number=number,

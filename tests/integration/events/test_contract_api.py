@@ -65,3 +65,27 @@ def test_audit_entity_id_is_an_integer_filter(clerk_client, make_endpoint):
     bad = clerk_client.get(f"{AUDIT}?entity_id=abc")
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "entity_id"
+
+
+def test_an_endpoint_deleted_during_an_attempt_ends_the_task_quietly(
+    clerk_client, make_endpoint, receiver, django_capture_on_commit_callbacks
+):
+    from events import delivery as delivery_service
+    from events import outbox
+    from events.services import record
+
+    endpoint = make_endpoint()
+    with django_capture_on_commit_callbacks(execute=False):
+        event = record(
+            actor=None, entity_type="order", entity_id=1, action="create", event_type="order.created", data={}
+        ).event
+    delivery = WebhookDelivery.objects.get(event=event)
+    row, ticket = outbox.claim(WebhookDelivery, delivery.pk)
+    assert clerk_client.delete(f"{ENDPOINTS}/{endpoint.pk}").status_code == 204
+    outcome = delivery_service.Outcome(200, 5, "")
+    result = delivery_service.finish(
+        delivery_id=delivery.pk, number=ticket.number, token=ticket.token, at=row.locked_until, outcome=outcome
+    )
+    assert result == "skipped"
+    assert delivery_service.deliver(delivery_id=delivery.pk) == "skipped"
+    assert receiver.call_count == 0
