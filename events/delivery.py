@@ -129,7 +129,7 @@ def deliver(*, delivery_id: int) -> str:
     claimed = outbox.claim(WebhookDelivery, delivery_id)
     if claimed is None:
         return "skipped"
-    delivery, ticket = claimed
+    ticket = claimed[1]
     delivery = WebhookDelivery.objects.select_related("event", "endpoint").filter(pk=ticket.pk).first()
     if delivery is None:  # the endpoint (and with it the delivery) was deleted meanwhile
         return "skipped"
