@@ -138,3 +138,19 @@ def test_list_counts_documentos_per_row_without_grouping_the_table(make_expedien
         # A GROUP BY over the joined table aggregates every row before the page is cut: O(table).
         assert listing
         assert not any("GROUP BY" in sql for sql in listing), listing
+
+
+# --- history: oldest first by default, created_at ordering accepted in both modes ----------------
+def test_history_accepts_created_at_ordering_in_page_and_cursor_mode(make_expediente, citizen, citizen_client):
+    expediente = make_expediente(citizen, estado="aprobado")
+    url = f"{detail_url(expediente.pk)}/history"
+
+    oldest_first = [item["action"] for item in citizen_client.get(url).json()["data"]]
+    assert oldest_first == ["create", "transition", "transition"]
+    for query in ("?ordering=-created_at", "?cursor=&ordering=-created_at"):
+        response = citizen_client.get(url + query)
+        assert response.status_code == 200, response.content
+        ids = [item["id"] for item in response.json()["data"]]
+        assert ids == sorted(ids, reverse=True)
+    response = citizen_client.get(f"{url}?ordering=action")
+    assert response.status_code == 422
