@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
@@ -279,6 +279,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = drf.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     if isinstance(exc, RequestDataTooBig):
         return problem_response(413, "payload_too_large", "Request body too large")
+    if isinstance(exc, SuspiciousOperation):
+        # TooManyFieldsSent / TooManyFilesSent (query string or form body past Django's limits): a
+        # refused request, never a 500; 422 fits both a bad query string and a bad form body. The
+        # exception text names Django settings, so it is not echoed.
+        return problem_response(422, "validation_error", "Too many fields or files in the request")
 
     if isinstance(exc, drf.ValidationError):
         errors = flatten_errors(exc.detail)

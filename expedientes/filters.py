@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
@@ -13,10 +14,16 @@ class EstadoInFilter(filters.BaseInFilter, filters.ChoiceFilter):
     """``estado=a`` or ``estado=a,b``; every value must be a known estado."""
 
 
+class IdFilter(filters.NumberFilter):
+    """A user id: an integer (``1.5`` or ``1e3`` are ``422``, not a silently empty page)."""
+
+    field_class = forms.IntegerField
+
+
 class ExpedienteFilter(filters.FilterSet):
     estado = EstadoInFilter(field_name="estado", lookup_expr="in", choices=Estado.choices)
-    owner = filters.NumberFilter(field_name="owner_id")
-    assigned_to = filters.NumberFilter(field_name="assigned_to_id")
+    owner = IdFilter(field_name="owner_id")
+    assigned_to = IdFilter(field_name="assigned_to_id")
     search = filters.CharFilter(method="filter_search")
     created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")

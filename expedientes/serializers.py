@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -27,6 +29,26 @@ ESTADO_CHOICES = Estado.choices
 TIPO_CHOICES = TipoDocumento.choices
 
 
+class FullMatchRegexValidator(RegexValidator):
+    """The whole value must match: with ``search`` Python's ``$`` also matches before a final newline,
+    which the database's CHECK then refuses with an IntegrityError (a 500). The schema keeps ``^...$``."""
+
+    def __call__(self, value: Any) -> None:
+        if not re.fullmatch(self.regex, str(value)):
+            raise DjangoValidationError(self.message, code=self.code, params={"value": value})
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string and nothing else: DRF would quietly turn ``12`` or ``1.5`` into text."""
+
+    default_error_messages = {"invalid": "Not a valid string."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def _not_whitespace(value: str) -> None:
     if not value.strip():
         raise serializers.ValidationError("This field may not be blank.", code="blank")
@@ -39,42 +61,48 @@ def _no_control_characters(value: str) -> None:
 
 # --- input ------------------------------------------------------------------------------------
 class ExpedienteCreateSerializer(serializers.Serializer):
-    numero = serializers.CharField(
+    # Not trimmed: whitespace is outside the charset, so " EXP-1" is refused rather than rewritten.
+    numero = StrictCharField(
         max_length=NUMERO_MAX_LENGTH,
+        trim_whitespace=False,
         validators=[
-            RegexValidator(NUMERO_REGEX, message="Use 1 to 50 characters of A-Z a-z 0-9 - / _ .", code="invalid")
+            FullMatchRegexValidator(
+                NUMERO_REGEX, message="Use 1 to 50 characters of A-Z a-z 0-9 - / _ .", code="invalid"
+            )
         ],
     )
     # Names round-trip exactly, so surrounding whitespace is kept; whitespace alone is blank.
-    solicitante = serializers.CharField(
+    solicitante = StrictCharField(
         max_length=SOLICITANTE_MAX_LENGTH, trim_whitespace=False, validators=[_not_whitespace, _no_control_characters]
     )
-    concepto = serializers.CharField(max_length=CONCEPTO_MAX_LENGTH, required=False, allow_blank=True, default="")
+    concepto = StrictCharField(
+        max_length=CONCEPTO_MAX_LENGTH, required=False, allow_blank=True, default="", trim_whitespace=False
+    )
 
 
 class ExpedienteUpdateSerializer(serializers.Serializer):
     """``PUT`` and ``PATCH`` are both partial; anything not listed here is read-only and ignored."""
 
-    solicitante = serializers.CharField(
+    solicitante = StrictCharField(
         max_length=SOLICITANTE_MAX_LENGTH,
         trim_whitespace=False,
         required=False,
         validators=[_not_whitespace, _no_control_characters],
     )
-    concepto = serializers.CharField(max_length=CONCEPTO_MAX_LENGTH, required=False, allow_blank=True)
+    concepto = StrictCharField(max_length=CONCEPTO_MAX_LENGTH, required=False, allow_blank=True, trim_whitespace=False)
     assigned_to = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     estado = serializers.ChoiceField(choices=ESTADO_CHOICES, required=False)
 
 
 class TransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=ESTADO_CHOICES)
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=CONCEPTO_MAX_LENGTH, default="")
+    comment = StrictCharField(required=False, allow_blank=True, max_length=CONCEPTO_MAX_LENGTH, default="")
 
 
 class DocumentoMetadataSerializer(serializers.Serializer):
     """JSON body: metadata only, no file."""
 
-    nombre = serializers.CharField(max_length=NOMBRE_MAX_LENGTH, validators=[_no_control_characters])
+    nombre = StrictCharField(max_length=NOMBRE_MAX_LENGTH, validators=[_no_control_characters])
     tipo = serializers.ChoiceField(choices=TIPO_CHOICES)
 
 

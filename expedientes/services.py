@@ -292,11 +292,16 @@ def add_documento(
 def delete_documento(*, documento_id: int, actor: Any) -> None:
     """Remove a documento: its owner while the expediente is ``iniciado``, staff at any time."""
     with transaction.atomic():
-        try:
-            documento = Documento.objects.select_related("expediente").get(pk=documento_id)
-        except Documento.DoesNotExist:
-            raise NotFound.for_resource("Documento") from None
-        expediente = _lock(documento.expediente_id)
+        expediente_id = Documento.objects.filter(pk=documento_id).values_list("expediente_id", flat=True).first()
+        if expediente_id is None:
+            raise NotFound.for_resource("Documento")
+        # Lock order expediente -> documento, as add_documento and delete_expediente take it; read
+        # again under the lock, so of two concurrent deletes the second sees the row gone (404)
+        # instead of deleting nothing and auditing a second delete.
+        expediente = _lock(expediente_id)
+        documento = Documento.objects.select_for_update().filter(pk=documento_id).first()
+        if documento is None:
+            raise NotFound.for_resource("Documento")
         if not is_staff_user(actor):
             if expediente.owner_id != actor.pk:
                 raise NotFound.for_resource("Documento")

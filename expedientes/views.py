@@ -158,7 +158,8 @@ class ExpedienteHistoryView(ExpedienteScopedMixin, generics.ListAPIView):
     resource_name = "Expediente"
     filter_backends = [ValidatedOrderingFilter]
     ordering = ["created_at", "id"]
-    ordering_fields: list[str] = []
+    # created_at is valid in both modes on every list (API.md §1), newest first included.
+    ordering_fields = ["created_at"]
 
     def get_queryset(self):
         return selectors.history_of(self.get_expediente())
