@@ -17,6 +17,7 @@ from core.exceptions import PROBLEM_CONTENT_TYPE, NotFound, PermissionDeniedErro
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from core.schema import ProblemSerializer
 from orders import selectors
+from orders.filters import IdFilter
 from orders.models import Payment, PaymentStatus
 from orders.payments import services
 from orders.serializers import (
@@ -40,7 +41,7 @@ CHARGE_ERRORS = {
 
 class PaymentFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=PaymentStatus.choices)
-    order = filters.NumberFilter(field_name="order_id")
+    order = IdFilter(field_name="order_id")
 
     class Meta:
         model = Payment
