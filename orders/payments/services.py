@@ -78,6 +78,11 @@ def _charge_at_provider(payment: Payment) -> Outcome:
         )
     except ProviderError as exc:
         return Outcome(False, failure_reason=f"provider error: {exc}"[:500], upstream_error=True)
+    except Exception:
+        # Whatever broke, settle the payment: a 500 here would leave it pending and a checkout's
+        # order holding its stock.
+        logger.exception("payment %s: unexpected error calling the provider", payment.pk)
+        return Outcome(False, failure_reason="provider error: unexpected failure", upstream_error=True)
     if charge.status == "completed":
         return Outcome(True, transaction_id=charge.id)
     if charge.status == "failed":
