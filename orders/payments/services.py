@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from core.exceptions import Conflict, PaymentDeclined, UpstreamError, ValidationFailed
+from core.exceptions import Conflict, InsufficientStock, PaymentDeclined, UpstreamError, ValidationFailed
 from events.services import record
 from orders import selectors
 from orders import services as order_services
@@ -176,7 +176,7 @@ def checkout(*, user: Any, payment_method: str, shipping_address: str = "") -> t
         items = [{"product_id": line.product_id, "quantity": line.quantity} for line in lines]
         try:
             order = order_services.place_order(user=user, items=items, shipping_address=shipping_address)
-        except ValidationFailed as exc:
+        except (ValidationFailed, InsufficientStock) as exc:
             # The cart's lines are what the items are: say so in the paths the client sent nothing for.
             for error in exc.errors:
                 error["field"] = "cart." + (error["field"] or "")

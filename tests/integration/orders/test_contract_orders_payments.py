@@ -65,3 +65,15 @@ def test_order_id_that_is_no_id_is_422(citizen_client, order_id):
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "order_id"
+
+
+def test_checkout_short_of_stock_names_the_cart_line(citizen, citizen_client, fill_cart, make_product):
+    scarce = make_product(stock=3)
+    fill_cart(citizen, [(make_product(), 1), (scarce, 3)])
+    scarce.stock = 1
+    scarce.save(update_fields=["stock"])
+    response = citizen_client.post("/api/v1/checkout", {"payment_method": "pm_card_visa"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "insufficient_stock"
+    assert response.json()["errors"][0]["field"] == "cart.items.1.quantity"
+    assert not Order.objects.exists()
