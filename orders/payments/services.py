@@ -186,10 +186,20 @@ def checkout(*, user: Any, payment_method: str, shipping_address: str = "") -> t
     with transaction.atomic():
         payment = _record_outcome(payment_id=payment.pk, outcome=outcome, actor=user)
         order = Order.objects.select_for_update().get(pk=order.pk)
-        if outcome.succeeded:
+        still_open = order.status in PAYABLE_STATUSES | {OrderStatus.APPROVED}
+        if outcome.succeeded and still_open:
             order_services.clear_cart(user=user)
-        elif order.status in PAYABLE_STATUSES:
+        elif not outcome.succeeded and order.status in PAYABLE_STATUSES:
             order_services.set_order_status(order=order, status=OrderStatus.CANCELLED, actor=user)
+    if outcome.succeeded and not still_open:
+        # Cancelled or rejected while we were at the provider: the money goes back and the
+        # cart stays, because the purchase did not happen.
+        _refund_quietly(actor=user, payment_id=payment.pk)
+        payment.refresh_from_db()
+        raise Conflict(
+            f"The order was {order.status} while it was being paid; the payment was refunded",
+            extra={"payment": payment_data(payment), "order_id": order.pk},
+        )
     _raise_for(outcome, payment, order_id=order.pk)
     return order, payment
 

@@ -77,3 +77,28 @@ def test_checkout_short_of_stock_names_the_cart_line(citizen, citizen_client, fi
     assert response.json()["code"] == "insufficient_stock"
     assert response.json()["errors"][0]["field"] == "cart.items.1.quantity"
     assert not Order.objects.exists()
+
+
+def test_checkout_order_cancelled_during_the_charge_is_refunded(
+    monkeypatch, citizen, citizen_client, clerk, fill_cart, make_product, sandbox_provider
+):
+    from orders import services as order_services
+    from orders.payments import services as payment_services
+
+    lamp = make_product(stock=5)
+    fill_cart(citizen, [(lamp, 2)])
+    real_charge = payment_services._charge_at_provider
+
+    def charge_while_staff_rejects(payment):
+        order_services.transition_order(actor=clerk, order_id=payment.order_id, action="reject")
+        return real_charge(payment)
+
+    monkeypatch.setattr(payment_services, "_charge_at_provider", charge_while_staff_rejects)
+    response = citizen_client.post("/api/v1/checkout", {"payment_method": "pm_card_visa"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["payment"]["status"] == "refunded"
+    assert Order.objects.get().status == "rejected"
+    assert [call["path"] for call in sandbox_provider.calls] == ["/charges", "/refunds"]
+    lamp.refresh_from_db()
+    assert lamp.stock == 5
+    assert citizen_client.get("/api/v1/cart").json()["items"][0]["quantity"] == 2
