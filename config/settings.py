@@ -250,7 +250,10 @@ EMAIL_SEND_TIMEOUT_SECONDS = env.int("EMAIL_SEND_TIMEOUT_SECONDS", default=30)
 
 # --- Payments ---------------------------------------------------------------------------------
 PAYMENT_PROVIDER_URL = env.str("PAYMENT_PROVIDER_URL", default="")
-PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="http" if PAYMENT_PROVIDER_URL else "fake")
+# An empty PAYMENT_PROVIDER counts as unset: the sandbox unless a URL is configured.
+PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="").strip().lower() or (
+    "http" if PAYMENT_PROVIDER_URL else "fake"
+)
 PAYMENT_PROVIDER_API_KEY = env.str("PAYMENT_PROVIDER_API_KEY", default="")
 PAYMENT_PROVIDER_CONNECT_TIMEOUT = env.float("PAYMENT_PROVIDER_CONNECT_TIMEOUT", default=3.0)
 PAYMENT_PROVIDER_READ_TIMEOUT = env.float("PAYMENT_PROVIDER_READ_TIMEOUT", default=10.0)
@@ -258,6 +261,9 @@ PAYMENT_PROVIDER_ATTEMPTS = env.int("PAYMENT_PROVIDER_ATTEMPTS", default=3)
 PAYMENT_PROVIDER_BACKOFF_SECONDS = env.float("PAYMENT_PROVIDER_BACKOFF_SECONDS", default=0.5)
 # Retry-After is honoured up to this, so a charge always ends well inside the request timeout.
 PAYMENT_PROVIDER_MAX_RETRY_DELAY = env.float("PAYMENT_PROVIDER_MAX_RETRY_DELAY", default=5.0)
+# All attempts and waits of one provider call together: below gunicorn's default 30 s worker
+# timeout even when the provider is slow on every attempt (3 x 10 s read timeout otherwise).
+PAYMENT_PROVIDER_TOTAL_TIMEOUT = env.float("PAYMENT_PROVIDER_TOTAL_TIMEOUT", default=25.0)
 
 # --- Idempotency-Key (API.md §1) --------------------------------------------------------------
 IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 3600)

@@ -172,11 +172,23 @@ class OrderSerializer(serializers.ModelSerializer):
 # --- payments and checkout ---------------------------------------------------------------------
 
 
+class ReferenceIdField(serializers.IntegerField):
+    """An id in a body that names another resource. JSON integers past 64 bits arrive as
+    integral floats (``1e+20``); they are ids all the same, just of nothing that exists."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, float) and data.is_integer():
+            return int(data)
+        return super().to_internal_value(data)
+
+
 class PaymentCreateSerializer(serializers.Serializer):
-    order_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    # No max_value: an order id beyond any column's range is an unknown order (404), not a 422.
+    order_id = ReferenceIdField(min_value=1)
     payment_method = serializers.CharField(max_length=100)
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
-    currency = serializers.RegexField(CURRENCY_REGEX, max_length=3, required=False)
+    # ``null`` is the same as leaving the field out: "charge whatever the order costs".
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    currency = serializers.RegexField(CURRENCY_REGEX, max_length=3, required=False, allow_null=True)
 
 
 class CheckoutSerializer(serializers.Serializer):

@@ -300,11 +300,18 @@ def transition_order(*, actor: Any, order_id: int, action: str, expected: set[in
     Role first (403), then state (409, judged under the lock, so of two racing steps the loser
     sees the winner's state), then ``If-Match`` (412).
     """
-    step = TRANSITIONS[action]
+    step = TRANSITIONS.get(action)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         is_staff = is_staff_user(actor)
         is_owner = order.user_id == actor.pk
+        if step is None:
+            # Not in the table at all: "anything else" of API.md §5, judged like any other step.
+            raise InvalidTransition(
+                f"Cannot {action} an order: no such action",
+                allowed=allowed_actions(order.status, is_staff=is_staff, is_owner=is_owner),
+                field="action",
+            )
         if not may_take(step, is_staff=is_staff, is_owner=is_owner):
             raise PermissionDeniedError(f"Only staff may {action} an order.")
         if order.status not in step.sources:

@@ -4,6 +4,10 @@ One class over ``requests``: connect/read timeouts, retries of 502/503/504, time
 connection errors (3 attempts in all, exponential backoff, ``Retry-After`` honoured up to a cap,
 the same ``Idempotency-Key`` on every attempt), no retry on other answers, and strict validation
 of what comes back: an answer that breaks the contract is a failure, never a success.
+
+The whole exchange (attempts and waits) also has a deadline, so a provider that is slow on
+every attempt cannot hold an API request past the server's worker timeout: the last attempt
+gets what is left of the budget as its timeouts.
 """
 
 from __future__ import annotations
@@ -23,6 +27,10 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
+# Transport failures worth another attempt: nothing usable came back, the next try may work.
+RETRYABLE_ERRORS = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
+# An attempt with less time than this left would only be a timeout waiting to happen.
+MIN_ATTEMPT_SECONDS = 0.5
 CHARGE_STATUSES = frozenset({"pending", "completed", "failed"})
 REFUND_STATUSES = frozenset({"pending", "completed", "failed"})
 
@@ -116,7 +124,9 @@ class PaymentProviderClient:
         attempts: int = 3,
         backoff: float = 0.5,
         max_delay: float = 5.0,
+        total_timeout: float = 25.0,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
@@ -125,7 +135,9 @@ class PaymentProviderClient:
         self.attempts = max(1, attempts)
         self.backoff = backoff
         self.max_delay = max_delay
+        self.total_timeout = total_timeout
         self.sleep = sleep
+        self.clock = clock
 
     # --- operations -------------------------------------------------------------------------
     def charge(
@@ -158,13 +170,28 @@ class PaymentProviderClient:
         headers = {"Idempotency-Key": idempotency_key}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
+        deadline = self.clock() + self.total_timeout
         problem = "no attempt made"
-        for attempt in range(1, self.attempts + 1):
+        attempt = 0
+        while attempt < self.attempts:
+            remaining = deadline - self.clock()
+            if remaining < MIN_ATTEMPT_SECONDS:
+                problem += " (out of time)"
+                break
+            attempt += 1
             retry_after: float | None = None
+            connect_timeout, read_timeout = self.timeout
+            timeout = (min(connect_timeout, remaining), min(read_timeout, remaining))
             try:
-                response = self.session.post(url, json=body, headers=headers, timeout=self.timeout)
-            except (requests.Timeout, requests.ConnectionError) as exc:
-                problem = f"{type(exc).__name__}: {exc}"
+                # A redirect would turn the POST into a GET somewhere else: never follow one.
+                response = self.session.post(url, json=body, headers=headers, timeout=timeout, allow_redirects=False)
+            except RETRYABLE_ERRORS as exc:
+                # The exception text names hosts and ports: log it, keep it out of API answers.
+                logger.warning("payment provider %s attempt %d: %s: %s", path, attempt, type(exc).__name__, exc)
+                problem = "timeout" if isinstance(exc, requests.Timeout) else "connection error"
+            except requests.RequestException as exc:
+                logger.error("payment provider %s could not be called: %s: %s", path, type(exc).__name__, exc)
+                raise ProviderError("the provider could not be called") from None
             else:
                 if response.status_code in RETRYABLE_STATUSES:
                     problem = f"HTTP {response.status_code}"
@@ -176,15 +203,17 @@ class PaymentProviderClient:
                         logger.error("payment provider answered %s with a body that is not JSON", path)
                         raise ProviderContractError("answer is not JSON") from None
                 else:
-                    # A 4xx (or another 5xx) will not get better by asking again.
+                    # A 4xx (or another 5xx, or a redirect) will not get better by asking again.
                     logger.error(
                         "payment provider refused %s: HTTP %s %s", path, response.status_code, response.text[:500]
                     )
                     raise ProviderError(f"provider answered HTTP {response.status_code}")
             logger.warning("payment provider %s attempt %d/%d failed: %s", path, attempt, self.attempts, problem)
             if attempt < self.attempts:
-                self.sleep(self.delay(attempt, retry_after))
-        raise ProviderError(f"provider unavailable after {self.attempts} attempts ({problem})")
+                # Never wait past the point where the next attempt would have no time left.
+                wait = min(self.delay(attempt, retry_after), max(0.0, deadline - self.clock() - MIN_ATTEMPT_SECONDS))
+                self.sleep(wait)
+        raise ProviderError(f"provider unavailable after {attempt} attempts ({problem})")
 
 
 def get_client() -> PaymentProviderClient:
@@ -195,6 +224,7 @@ def get_client() -> PaymentProviderClient:
         "attempts": settings.PAYMENT_PROVIDER_ATTEMPTS,
         "backoff": settings.PAYMENT_PROVIDER_BACKOFF_SECONDS,
         "max_delay": settings.PAYMENT_PROVIDER_MAX_RETRY_DELAY,
+        "total_timeout": settings.PAYMENT_PROVIDER_TOTAL_TIMEOUT,
     }
     if settings.PAYMENT_PROVIDER == "fake":
         from orders.payments import sandbox

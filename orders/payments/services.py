@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from core.exceptions import Conflict, PaymentDeclined, UpstreamError, ValidationFailed
+from core.exceptions import Conflict, InsufficientStock, PaymentDeclined, UpstreamError, ValidationFailed
 from events.services import record
 from orders import selectors
 from orders import services as order_services
@@ -78,6 +78,11 @@ def _charge_at_provider(payment: Payment) -> Outcome:
         )
     except ProviderError as exc:
         return Outcome(False, failure_reason=f"provider error: {exc}"[:500], upstream_error=True)
+    except Exception:
+        # Whatever broke, settle the payment: a 500 here would leave it pending and a checkout's
+        # order holding its stock.
+        logger.exception("payment %s: unexpected error calling the provider", payment.pk)
+        return Outcome(False, failure_reason="provider error: unexpected failure", upstream_error=True)
     if charge.status == "completed":
         return Outcome(True, transaction_id=charge.id)
     if charge.status == "failed":
@@ -171,7 +176,7 @@ def checkout(*, user: Any, payment_method: str, shipping_address: str = "") -> t
         items = [{"product_id": line.product_id, "quantity": line.quantity} for line in lines]
         try:
             order = order_services.place_order(user=user, items=items, shipping_address=shipping_address)
-        except ValidationFailed as exc:
+        except (ValidationFailed, InsufficientStock) as exc:
             # The cart's lines are what the items are: say so in the paths the client sent nothing for.
             for error in exc.errors:
                 error["field"] = "cart." + (error["field"] or "")
@@ -181,10 +186,20 @@ def checkout(*, user: Any, payment_method: str, shipping_address: str = "") -> t
     with transaction.atomic():
         payment = _record_outcome(payment_id=payment.pk, outcome=outcome, actor=user)
         order = Order.objects.select_for_update().get(pk=order.pk)
-        if outcome.succeeded:
+        still_open = order.status in PAYABLE_STATUSES | {OrderStatus.APPROVED}
+        if outcome.succeeded and still_open:
             order_services.clear_cart(user=user)
-        elif order.status in PAYABLE_STATUSES:
+        elif not outcome.succeeded and order.status in PAYABLE_STATUSES:
             order_services.set_order_status(order=order, status=OrderStatus.CANCELLED, actor=user)
+    if outcome.succeeded and not still_open:
+        # Cancelled or rejected while we were at the provider: the money goes back and the
+        # cart stays, because the purchase did not happen.
+        _refund_quietly(actor=user, payment_id=payment.pk)
+        payment.refresh_from_db()
+        raise Conflict(
+            f"The order was {order.status} while it was being paid; the payment was refunded",
+            extra={"payment": payment_data(payment), "order_id": order.pk},
+        )
     _raise_for(outcome, payment, order_id=order.pk)
     return order, payment
 

@@ -17,9 +17,11 @@ from core.exceptions import PROBLEM_CONTENT_TYPE, NotFound, PermissionDeniedErro
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from core.schema import ProblemSerializer
 from orders import selectors
+from orders.filters import IdFilter
 from orders.models import Payment, PaymentStatus
 from orders.payments import services
 from orders.serializers import (
+    MAX_ID,
     CheckoutResultSerializer,
     CheckoutSerializer,
     OrderSerializer,
@@ -40,7 +42,7 @@ CHARGE_ERRORS = {
 
 class PaymentFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=PaymentStatus.choices)
-    order = filters.NumberFilter(field_name="order_id")
+    order = IdFilter(field_name="order_id")
 
     class Meta:
         model = Payment
@@ -69,7 +71,10 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         serializer = PaymentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        order_id = selectors.orders_for(request.user).filter(pk=data["order_id"]).values_list("pk", flat=True).first()
+        order_id = None
+        if data["order_id"] <= MAX_ID:
+            visible = selectors.orders_for(request.user).filter(pk=data["order_id"])
+            order_id = visible.values_list("pk", flat=True).first()
         if order_id is None:
             raise NotFound.for_resource("Order")
         payment = services.charge_order(
