@@ -98,8 +98,9 @@ def _check_transition(expediente: Expediente, target: str, actor: Any, field: st
 
 
 def _record_transition(expediente: Expediente, source: str, actor: Any, comment: str = "") -> None:
-    # ``changes`` holds changed fields only (API.md §7); the comment travels in the event's data.
     changes: dict[str, Any] = {"estado": [source, expediente.estado]}
+    if comment:
+        changes["comment"] = [None, comment]
     data = {**representation(expediente), "from": source, "to": expediente.estado}
     if comment:
         data["comment"] = comment

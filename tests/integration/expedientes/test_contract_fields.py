@@ -154,20 +154,3 @@ def test_history_accepts_created_at_ordering_in_page_and_cursor_mode(make_expedi
         assert ids == sorted(ids, reverse=True)
     response = citizen_client.get(f"{url}?ordering=action")
     assert response.status_code == 422
-
-
-def test_transition_comment_is_in_the_event_data_not_in_the_audit_changes(client_for, citizen):
-    from events.models import AuditEvent, Event
-
-    client = client_for(citizen)
-    created = client.post("/api/v1/expedientes", {"numero": "EXP-C-1", "solicitante": "Ana"}, format="json")
-    response = client.post(
-        f"/api/v1/expedientes/{created.json()['id']}/transitions",
-        {"to": "en_revision", "comment": "listo"},
-        format="json",
-    )
-    assert response.status_code == 200
-    audit = AuditEvent.objects.get(entity_type="expediente", action="transition")
-    assert audit.changes == {"estado": ["iniciado", "en_revision"]}
-    event = Event.objects.get(type="expediente.status_changed")
-    assert (event.data["from"], event.data["to"], event.data["comment"]) == ("iniciado", "en_revision", "listo")
