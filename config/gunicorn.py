@@ -10,3 +10,4 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "75"))
 graceful_timeout = 30
 accesslog = "-"
 errorlog = "-"
+limit_request_line = 8190  # long cursors and filters must reach Django, not a bare gunicorn 414

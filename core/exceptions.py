@@ -238,6 +238,19 @@ def summarize(errors: list[dict[str, Any]], default: str) -> str:
     return text
 
 
+class ProblemResponse(Response):
+    """A problem is JSON whatever renderer the view negotiated (the docs page's HTML, the schema's YAML)."""
+
+    @property
+    def rendered_content(self) -> bytes:
+        from core.renderers import ORJSONRenderer
+
+        self.accepted_renderer = ORJSONRenderer()
+        self.accepted_media_type = PROBLEM_CONTENT_TYPE
+        self.renderer_context = getattr(self, "renderer_context", None) or {}
+        return super().rendered_content
+
+
 def problem_response(
     status_code: int,
     code: str,
@@ -246,7 +259,8 @@ def problem_response(
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Response:
-    response = Response(problem_body(status_code, code, detail, errors, extra), status=status_code, headers=headers)
+    body = problem_body(status_code, code, detail, errors, extra)
+    response = ProblemResponse(body, status=status_code, headers=headers)
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
 

@@ -39,6 +39,8 @@ class ValidatedOrderingFilter(BaseFilterBackend):
             return with_tiebreaker(default)
         allowed = set(getattr(view, "ordering_fields", None) or [])
         terms = [term.strip() for term in raw.split(",") if term.strip()]
+        if not terms:  # "ordering=," names nothing: the default, not an order by id alone
+            return with_tiebreaker(default)
         unknown = [term for term in terms if term.lstrip("-") not in allowed]
         if unknown:
             choices = ", ".join(sorted(allowed)) or "none"

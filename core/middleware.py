@@ -10,8 +10,9 @@ from django.http import HttpRequest, HttpResponse
 
 from core.request_context import reset_request_id, set_request_id
 
-# A client-sent id is echoed only when it is a sane token: it ends up in logs and headers.
-_VALID_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+# Any printable ASCII id a client or proxy sends is echoed (UUIDs in braces, ids with spaces...);
+# control characters, non-ASCII and ids over 128 characters (the audit column) are replaced.
+_VALID_ID = re.compile(r"^[\x20-\x7e]{1,128}$")
 
 
 class RequestIdMiddleware:
@@ -19,8 +20,8 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        incoming = request.headers.get("X-Request-ID", "").strip()
+        request_id = incoming if _VALID_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         token = set_request_id(request_id)
         try:

@@ -113,6 +113,12 @@ class Pagination(BasePagination):
         default = list(getattr(view, "ordering", None) or [])
         if default:
             allowed_first.add(default[0])
+        # An ordering filter may rename fields (users: created_at is date_joined); the allowed
+        # terms arrive here under their real names.
+        aliases: dict[str, str] = {}
+        for backend in getattr(view, "filter_backends", None) or []:
+            aliases.update(getattr(backend, "aliases", None) or {})
+        allowed_first |= {aliases.get(term, term) for term in allowed_first}
         if ordering[0] not in allowed_first:
             raise ValidationError(
                 {"ordering": ["In cursor mode ordering is limited to the default ordering and created_at."]}

@@ -7,8 +7,9 @@ import logging
 from celery import current_app
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
@@ -52,7 +53,7 @@ def public(view):
     auth=[],
     tags=["health"],
 )
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 @public
 def live(request: Request) -> Response:
     return Response({"status": "ok"})
@@ -95,7 +96,7 @@ def check_broker() -> str:
     auth=[],
     tags=["health"],
 )
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 @public
 def ready(request: Request) -> Response:
     checks = {"database": check_database(), "broker": check_broker()}
@@ -103,3 +104,11 @@ def ready(request: Request) -> Response:
     if failing:
         return Response({"status": "unavailable", "checks": checks, "failing": failing}, status=503)
     return Response({"status": "ok", "checks": checks})
+
+
+class DocsView(SpectacularSwaggerView):
+    """The Swagger UI page. Its renderer is HTML-only, so DRF's OPTIONS metadata (a dict) cannot be
+    rendered by it: OPTIONS answers just the ``Allow`` header."""
+
+    def options(self, request: Request, *args: object, **kwargs: object) -> HttpResponse:
+        return HttpResponse(status=204)

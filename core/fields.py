@@ -1,0 +1,17 @@
+"""Serializer fields shared by the apps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+
+class StrictCharField(serializers.CharField):
+    """A string field that takes only JSON strings: DRF's CharField turns ``123`` or ``1.5`` into
+    ``"123"``/``"1.5"``, so a client's wrong type would be stored instead of answered with 422."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
