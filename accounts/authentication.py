@@ -19,6 +19,14 @@ class JWTAuthentication(authentication.JWTAuthentication):
             raise InvalidToken("Token is invalid or expired")
         return user
 
+    def get_raw_token(self, header: bytes) -> bytes | None:
+        # Auth schemes are case-insensitive (RFC 9110 §11.1); login answers token_type "bearer",
+        # so "bearer <token>" is what an OAuth2-style client sends back.
+        parts = header.split()
+        if parts and parts[0].lower() == b"bearer":
+            header = b" ".join([b"Bearer", *parts[1:]])
+        return super().get_raw_token(header)
+
     def get_validated_token(self, raw_token: bytes) -> Any:
         try:
             return super().get_validated_token(raw_token)

@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from accounts.models import Role, User
+from core.fields import StrictCharField
 
 PASSWORD_MAX_LENGTH = 4096
 
 
 def _password_field(**kwargs: Any) -> serializers.CharField:
-    return serializers.CharField(
+    return StrictCharField(
         write_only=True,
         trim_whitespace=False,
         max_length=PASSWORD_MAX_LENGTH,
@@ -46,9 +47,9 @@ def user_representation(user: User) -> dict[str, Any]:
 
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    username = StrictCharField(max_length=150, validators=[UnicodeUsernameValidator()])
     password = _password_field()
-    full_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    full_name = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         candidate = User(email=attrs["email"], username=attrs["username"], full_name=attrs.get("full_name", ""))
@@ -66,8 +67,8 @@ class UserCreateSerializer(RegisterSerializer):
 class ProfileUpdateSerializer(serializers.Serializer):
     """What a user may change on their own account (``PATCH /me``, own ``/users/{id}``)."""
 
-    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()], required=False)
-    full_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    username = StrictCharField(max_length=150, validators=[UnicodeUsernameValidator()], required=False)
+    full_name = StrictCharField(max_length=200, required=False, allow_blank=True)
 
 
 class AdminUserUpdateSerializer(ProfileUpdateSerializer):
@@ -106,9 +107,9 @@ class PasswordChangeSerializer(serializers.Serializer):
 class LoginSerializer(serializers.Serializer):
     """JSON ``{username|email, password}`` or the OAuth2 password form (``username`` may be an email)."""
 
-    username = serializers.CharField(max_length=254, required=False, allow_blank=True)
-    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
-    password = serializers.CharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
+    username = StrictCharField(max_length=254, required=False, allow_blank=True)
+    email = StrictCharField(max_length=254, required=False, allow_blank=True)
+    password = StrictCharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not (attrs.get("username") or attrs.get("email")):
@@ -124,4 +125,4 @@ class TokenPairSerializer(serializers.Serializer):
 
 
 class RefreshTokenSerializer(serializers.Serializer):
-    refresh_token = serializers.CharField(max_length=4096)
+    refresh_token = StrictCharField(max_length=4096)

@@ -50,6 +50,11 @@ class InvalidCredentials(ApplicationError):
     code = "invalid_credentials"
     default_detail = "Invalid credentials"
 
+    def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
+        # Every 401 names the scheme to use (RFC 9110 §11.6.1), a failed login included.
+        kwargs.setdefault("headers", {"WWW-Authenticate": 'Bearer realm="api"'})
+        super().__init__(detail, **kwargs)
+
 
 # --- helpers ---------------------------------------------------------------------------------------
 def _duplicate(field: str) -> dict[str, str]:
