@@ -7,6 +7,7 @@ cursors are signed, so a tampered one is a ``422`` and never reaches the databas
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core import signing
@@ -21,6 +22,7 @@ from core.filters import ordering_of
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 _CURSOR_SALT = "core.pagination.cursor"
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 def _positive_int(request: Request, name: str, default: int, maximum: int | None = None) -> int:
@@ -28,6 +30,9 @@ def _positive_int(request: Request, name: str, default: int, maximum: int | None
     if raw is None or raw == "":
         return default
     try:
+        # int() also reads "١", " 2 " and "1_0"; the contract's integers are plain ASCII digits.
+        if not _INTEGER.fullmatch(raw):
+            raise ValueError(raw)
         value = int(raw)
     except (TypeError, ValueError):
         raise ValidationError({name: ["A valid integer is required."]}, code="invalid") from None

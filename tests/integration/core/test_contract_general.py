@@ -107,3 +107,9 @@ def test_exactly_one_mib_is_parsed_and_one_byte_more_is_413(client):
     assert_problem(client.post("/t/validate", exact, content_type="application/json"), 422, "validation_error")
     over = head + b"x" * (1024 * 1024 - len(head) - len(tail) + 1) + tail
     assert_problem(client.post("/t/validate", over, content_type="application/json"), 413, "payload_too_large")
+
+
+@pytest.mark.parametrize("query", ["page=\u0661", "per_page=\u0663", "page=%201", "page=1_0", "per_page=+5"])
+def test_page_parameters_are_plain_ascii_integers(client, query):
+    body = assert_problem(client.get(f"/t/audit?{query}"), 422, "validation_error")
+    assert body["errors"][0]["field"] in ("page", "per_page")
