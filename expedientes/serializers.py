@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.fields import StrictCharField
 from events.models import AuditEvent
 from expedientes import workflow
 from expedientes.models import (
@@ -36,17 +37,6 @@ class FullMatchRegexValidator(RegexValidator):
     def __call__(self, value: Any) -> None:
         if not re.fullmatch(self.regex, str(value)):
             raise DjangoValidationError(self.message, code=self.code, params={"value": value})
-
-
-class StrictCharField(serializers.CharField):
-    """A JSON string and nothing else: DRF would quietly turn ``12`` or ``1.5`` into text."""
-
-    default_error_messages = {"invalid": "Not a valid string."}
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 def _not_whitespace(value: str) -> None:
