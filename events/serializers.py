@@ -5,6 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.fields import StrictCharField
 from events.models import AuditEvent, Event, OutboxStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
@@ -52,8 +53,8 @@ class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
 
 class WebhookEndpointInputSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=2000)
-    events = serializers.ListField(child=serializers.CharField(max_length=100), allow_empty=False, max_length=100)
-    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    events = serializers.ListField(child=StrictCharField(max_length=100), allow_empty=False, max_length=100)
+    description = StrictCharField(max_length=500, required=False, allow_blank=True)
     active = serializers.BooleanField(required=False)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.text import slugify
 from rest_framework import serializers
 
+from core.fields import StrictCharField, StrictStringsModelSerializer
 from core.schema import ProblemSerializer
 from orders.models import DEFAULT_CURRENCY, Category, Order, OrderItem, Payment, Product
 
@@ -17,7 +18,7 @@ MAX_ID = 2**63 - 1
 CURRENCY_REGEX = r"^[A-Z]{3}$"
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(StrictStringsModelSerializer):
     slug = serializers.SlugField(max_length=100, required=False)
 
     class Meta:
@@ -58,7 +59,7 @@ def unique_slug(name: str) -> str:
     return slug
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(StrictStringsModelSerializer):
     category = serializers.PrimaryKeyRelatedField(
         queryset=Category.objects.all(), allow_null=True, required=False, pk_field=serializers.IntegerField()
     )
@@ -108,7 +109,7 @@ class OrderItemInSerializer(serializers.Serializer):
 
 class OrderCreateSerializer(serializers.Serializer):
     items = OrderItemInSerializer(many=True, allow_empty=False, max_length=100)
-    shipping_address = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    shipping_address = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class OrderItemSerializer(serializers.ModelSerializer):
@@ -185,15 +186,15 @@ class ReferenceIdField(serializers.IntegerField):
 class PaymentCreateSerializer(serializers.Serializer):
     # No max_value: an order id beyond any column's range is an unknown order (404), not a 422.
     order_id = ReferenceIdField(min_value=1)
-    payment_method = serializers.CharField(max_length=100)
+    payment_method = StrictCharField(max_length=100)
     # ``null`` is the same as leaving the field out: "charge whatever the order costs".
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
     currency = serializers.RegexField(CURRENCY_REGEX, max_length=3, required=False, allow_null=True)
 
 
 class CheckoutSerializer(serializers.Serializer):
-    payment_method = serializers.CharField(max_length=100)
-    shipping_address = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    payment_method = StrictCharField(max_length=100)
+    shipping_address = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class CheckoutResultSerializer(serializers.Serializer):
