@@ -14,8 +14,8 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.utils.html import format_html
 
+from core.adminkit import badge
 from core.exceptions import ApplicationError
 from events import services
 from events.models import (
@@ -36,13 +36,7 @@ STATUS_COLOURS: dict[str, str] = {
 
 
 def status_badge(status: str) -> str:
-    return format_html(
-        '<span class="status-badge status-{}" style="background:{};color:#fff;padding:2px 8px;'
-        'border-radius:10px;font-size:11px">{}</span>',
-        status,
-        STATUS_COLOURS.get(status, "#6c757d"),
-        status,
-    )
+    return badge("status", status, status, STATUS_COLOURS.get(status))
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -15,8 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.template.defaultfilters import filesizeformat
@@ -25,6 +24,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from accounts.models import STAFF_ROLES
+from core.adminkit import badge, describe_refusal, run_per_row
 from core.exceptions import ApplicationError
 from events.models import AuditEvent
 from expedientes import selectors, services, workflow
@@ -54,33 +54,8 @@ ESTADO_COLOURS: dict[str, str] = {
 
 def estado_badge(estado: str) -> str:
     """The estado as a coloured pill (white on the estado's colour)."""
-    return format_html(
-        '<span class="estado-badge estado-{}" style="background:{};color:#fff;padding:2px 8px;'
-        'border-radius:10px;font-size:11px;white-space:nowrap">{}</span>',
-        estado,
-        ESTADO_COLOURS.get(estado, "#6c757d"),
-        Estado(estado).label if estado in Estado.values else estado,
-    )
-
-
-def documentos_count_subquery() -> Coalesce:
-    """Per-row count as a correlated subquery: computed for the page's rows only, no GROUP BY."""
-    counts = (
-        Documento.objects.filter(expediente=OuterRef("pk"))
-        .order_by()
-        .values("expediente")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
-
-
-def describe_error(exc: ApplicationError) -> str:
-    """The refusal as a clerk should read it: the detail plus what is allowed instead, if known."""
-    allowed = next((error.get("allowed") for error in exc.errors if error.get("allowed") is not None), None)
-    if allowed is not None:
-        return f"{exc.detail} Allowed: {', '.join(allowed) if allowed else 'none'}."
-    return str(exc.detail)
+    label = Estado(estado).label if estado in Estado.values else estado
+    return badge("estado", estado, label, ESTADO_COLOURS.get(estado))
 
 
 class AssigneeFilter(admin.SimpleListFilter):
@@ -177,7 +152,7 @@ class ExpedienteAdmin(admin.ModelAdmin):
 
     # --- list -----------------------------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> QuerySet[Expediente]:
-        return super().get_queryset(request).annotate(documentos_count=documentos_count_subquery())
+        return super().get_queryset(request).annotate(documentos_count=selectors.documentos_count())
 
     @admin.display(description="estado", ordering="estado")
     def estado_display(self, expediente: Expediente) -> str:
@@ -263,7 +238,7 @@ class ExpedienteAdmin(admin.ModelAdmin):
         except ApplicationError as exc:
             # A rule the form cannot know about (a concurrent change, a duplicate numero that won
             # a race): the service refused, the transaction rolled back, the clerk is told why.
-            self.message_user(request, describe_error(exc), messages.ERROR)
+            self.message_user(request, describe_refusal(exc), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
     def delete_view(
@@ -272,7 +247,7 @@ class ExpedienteAdmin(admin.ModelAdmin):
         try:
             return super().delete_view(request, object_id, extra_context)
         except ApplicationError as exc:
-            self.message_user(request, describe_error(exc), messages.ERROR)
+            self.message_user(request, describe_refusal(exc), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:expedientes_expediente_change", args=[object_id]))
 
     def change_view(
@@ -353,7 +328,7 @@ class ExpedienteAdmin(admin.ModelAdmin):
                 expected_versions=self._expected_version(request),
             )
         except ApplicationError as exc:
-            self.message_user(request, f"{obj.numero}: {describe_error(exc)}", messages.ERROR)
+            self.message_user(request, f"{obj.numero}: {describe_refusal(exc)}", messages.ERROR)
         else:
             self.message_user(
                 request, f"{obj.numero} moved to {Estado(result.expediente.estado).label}.", messages.SUCCESS
@@ -379,39 +354,24 @@ class ExpedienteAdmin(admin.ModelAdmin):
     # --- bulk actions ---------------------------------------------------------------------------
     @admin.action(description="Assign selected expedientes to me", permissions=["change"])
     def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Expediente]) -> None:
-        self._each(
+        run_per_row(
+            self,
             request,
-            queryset,
+            queryset.order_by("numero").values_list("pk", "numero"),
             lambda pk: services.update_expediente(
                 expediente_id=pk, actor=request.user, fields={"assigned_to": request.user.pk}
             ),
-            done=f"assigned to {request.user}",
+            done=f"expediente(s) assigned to {request.user}",
         )
 
     def bulk_transition(self, request: HttpRequest, queryset: QuerySet[Expediente], target: str) -> None:
-        self._each(
+        run_per_row(
+            self,
             request,
-            queryset,
+            queryset.order_by("numero").values_list("pk", "numero"),
             lambda pk: services.transition_expediente(expediente_id=pk, actor=request.user, to=target),
-            done=f"moved to {Estado(target).label}",
+            done=f"expediente(s) moved to {Estado(target).label}",
         )
-
-    def _each(
-        self, request: HttpRequest, queryset: QuerySet[Expediente], step: Callable[[int], Any], done: str
-    ) -> None:
-        """Run ``step`` per row, each in its own transaction; one refusal never undoes the others."""
-        succeeded: list[str] = []
-        for pk, numero in queryset.order_by("numero").values_list("pk", "numero"):
-            try:
-                step(pk)
-            except ApplicationError as exc:
-                self.message_user(request, f"{numero}: refused — {describe_error(exc)}", messages.ERROR)
-            else:
-                succeeded.append(numero)
-        if succeeded:
-            self.message_user(
-                request, f"{len(succeeded)} expediente(s) {done}: {', '.join(succeeded)}.", messages.SUCCESS
-            )
 
 
 def history_row(event: AuditEvent, names: dict[int, str]) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from django.contrib import admin, messages
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.utils.html import format_html
 
+from core.adminkit import badge, describe_refusal, run_per_row
 from core.exceptions import ApplicationError
 from orders import services
 from orders.models import Cart, CartItem, Category, Order, OrderItem, OrderStatus, Payment, PaymentStatus, Product
@@ -38,40 +38,7 @@ STATUS_COLOURS: dict[str, str] = {
 
 
 def status_badge(status: str) -> str:
-    return format_html(
-        '<span class="status-badge status-{}" style="background:{};color:#fff;padding:2px 8px;'
-        'border-radius:10px;font-size:11px">{}</span>',
-        status,
-        STATUS_COLOURS.get(status, "#6c757d"),
-        status,
-    )
-
-
-def _describe(exc: ApplicationError) -> str:
-    allowed = next((error.get("allowed") for error in exc.errors if error.get("allowed") is not None), None)
-    if allowed is not None:
-        return f"{exc.detail}. Allowed: {', '.join(allowed) if allowed else 'none'}."
-    return str(exc.detail)
-
-
-def run_per_row(
-    modeladmin: admin.ModelAdmin,
-    request: HttpRequest,
-    rows: list[tuple[int, str]],
-    step: Callable[[int], Any],
-    done: str,
-) -> None:
-    """Run ``step`` for each ``(pk, label)``, each in its own transaction, and report each refusal."""
-    succeeded: list[str] = []
-    for pk, label in rows:
-        try:
-            step(pk)
-        except ApplicationError as exc:
-            modeladmin.message_user(request, f"{label}: refused — {_describe(exc)}", messages.ERROR)
-        else:
-            succeeded.append(label)
-    if succeeded:
-        modeladmin.message_user(request, f"{len(succeeded)} {done}: {', '.join(succeeded)}.", messages.SUCCESS)
+    return badge("status", status, status, STATUS_COLOURS.get(status))
 
 
 class ServiceErrorsAsMessages:
@@ -81,14 +48,14 @@ class ServiceErrorsAsMessages:
         try:
             return super().changeform_view(request, *args, **kwargs)  # type: ignore[misc]
         except ApplicationError as exc:
-            self.message_user(request, _describe(exc), messages.ERROR)  # type: ignore[attr-defined]
+            self.message_user(request, describe_refusal(exc), messages.ERROR)  # type: ignore[attr-defined]
             return HttpResponseRedirect(request.get_full_path())
 
     def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return super().delete_view(request, *args, **kwargs)  # type: ignore[misc]
         except ApplicationError as exc:
-            self.message_user(request, _describe(exc), messages.ERROR)  # type: ignore[attr-defined]
+            self.message_user(request, describe_refusal(exc), messages.ERROR)  # type: ignore[attr-defined]
             return HttpResponseRedirect(request.get_full_path().rsplit("delete/", 1)[0] + "change/")
 
 

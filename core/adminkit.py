@@ -1,0 +1,56 @@
+"""Small helpers the apps' admin modules share: status badges and per-row service actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from core.exceptions import ApplicationError
+
+DEFAULT_COLOUR = "#6c757d"
+
+
+def badge(kind: str, value: str, label: str, colour: str | None) -> str:
+    """A coloured pill, classed ``<kind>-badge <kind>-<value>`` so tests and styles can find it."""
+    return format_html(
+        '<span class="{}-badge {}-{}" style="background:{};color:#fff;padding:2px 8px;'
+        'border-radius:10px;font-size:11px;white-space:nowrap">{}</span>',
+        kind,
+        kind,
+        value,
+        colour or DEFAULT_COLOUR,
+        label,
+    )
+
+
+def describe_refusal(exc: ApplicationError) -> str:
+    """A service's refusal as a clerk should read it: the detail plus what is allowed instead, if known."""
+    allowed = next((error.get("allowed") for error in exc.errors if error.get("allowed") is not None), None)
+    if allowed is not None:
+        return f"{str(exc.detail).rstrip('.')}. Allowed: {', '.join(allowed) if allowed else 'none'}."
+    return str(exc.detail)
+
+
+def run_per_row(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    rows: Iterable[tuple[int, str]],
+    step: Callable[[int], Any],
+    done: str,
+) -> None:
+    """Run ``step`` for each ``(pk, label)``, each in its own transaction, and report each refusal;
+    one refusal never undoes the others."""
+    succeeded: list[str] = []
+    for pk, label in rows:
+        try:
+            step(pk)
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"{label}: refused — {describe_refusal(exc)}", messages.ERROR)
+        else:
+            succeeded.append(label)
+    if succeeded:
+        modeladmin.message_user(request, f"{len(succeeded)} {done}: {', '.join(succeeded)}.", messages.SUCCESS)
