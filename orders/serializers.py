@@ -26,22 +26,10 @@ class CategorySerializer(StrictStringsModelSerializer):
         fields = ["id", "name", "slug"]
 
     def validate_name(self, value: str) -> str:
+        # Uniqueness (name case-insensitively, slug) is the service's 409 conflict, like every other duplicate.
         value = value.strip()
         if not value:
             raise serializers.ValidationError("This field may not be blank.", code="blank")
-        clash = Category.objects.filter(name__iexact=value)
-        if self.instance is not None:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise serializers.ValidationError("A category with this name already exists.", code="unique")
-        return value
-
-    def validate_slug(self, value: str) -> str:
-        clash = Category.objects.filter(slug=value)
-        if self.instance is not None:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise serializers.ValidationError("A category with this slug already exists.", code="unique")
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from django.db.models import F, ProtectedError
 from accounts.permissions import is_staff_user
 from core.etag import ensure_version
 from core.exceptions import (
+    Conflict,
     HasDependents,
     InsufficientStock,
     InvalidTransition,
@@ -34,8 +35,32 @@ def _fields(obj: Any, serializer: type) -> dict[str, Any]:
     return data
 
 
+def _category_clash(*, name: str | None, slug: str | None, exclude: int | None = None) -> Conflict | None:
+    """The ``409 conflict`` for a name (case-insensitive) or slug another category already holds."""
+    others = Category.objects.exclude(pk=exclude) if exclude is not None else Category.objects.all()
+    errors = []
+    if name is not None and others.filter(name__iexact=name).exists():
+        errors.append({"field": "name", "message": "A category with this name already exists.", "code": "unique"})
+    if slug is not None and others.filter(slug=slug).exists():
+        errors.append({"field": "slug", "message": "A category with this slug already exists.", "code": "unique"})
+    if not errors:
+        return None
+    return Conflict(f"{errors[0]['field']}: {errors[0]['message']}", errors=errors)
+
+
+def _category_integrity_conflict(exc: IntegrityError) -> Conflict:
+    # A concurrent writer took the value between our check and the insert: same answer as the check.
+    constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) or ""
+    field = "slug" if "slug" in constraint else "name"
+    message = f"A category with this {field} already exists."
+    return Conflict(f"{field}: {message}", errors=[{"field": field, "message": message, "code": "unique"}])
+
+
 def create_category(*, actor: Any, data: dict[str, Any]) -> Category:
-    """Create a category (``name`` unique case-insensitively)."""
+    """Create a category; a name (case-insensitively) or slug already taken is ``409 conflict``."""
+    clash = _category_clash(name=data.get("name"), slug=data.get("slug"))
+    if clash is not None:
+        raise clash
     try:
         with transaction.atomic():
             category = Category.objects.create(**data)
@@ -47,17 +72,20 @@ def create_category(*, actor: Any, data: dict[str, Any]) -> Category:
                 action="create",
                 changes=diff({}, after),
             )
-    except IntegrityError:
-        raise ValidationFailed.field("name", "A category with this name already exists.", code="unique")
+    except IntegrityError as exc:
+        raise _category_integrity_conflict(exc) from None
     return category
 
 
 def update_category(*, actor: Any, category_id: int, data: dict[str, Any], expected: set[int] | None) -> Category:
-    """Change a category under its row lock, honouring ``If-Match``."""
+    """Change a category under its row lock, honouring ``If-Match``; taking another's name or slug is ``409``."""
     try:
         with transaction.atomic():
             category = Category.objects.select_for_update().get(pk=category_id)
             ensure_version(category.version, expected)
+            clash = _category_clash(name=data.get("name"), slug=data.get("slug"), exclude=category.pk)
+            if clash is not None:
+                raise clash
             before = _fields(category, CategorySerializer)
             for name, value in data.items():
                 setattr(category, name, value)
@@ -67,8 +95,8 @@ def update_category(*, actor: Any, category_id: int, data: dict[str, Any], expec
                 category.version += 1
                 category.save()
                 record(actor=actor, entity_type="category", entity_id=category.pk, action="update", changes=changes)
-    except IntegrityError:
-        raise ValidationFailed.field("name", "A category with this name already exists.", code="unique")
+    except IntegrityError as exc:
+        raise _category_integrity_conflict(exc) from None
     return category
 
 

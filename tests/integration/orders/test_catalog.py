@@ -48,7 +48,8 @@ def test_category_slug_is_derived_and_name_unique(clerk_client):
     assert response.status_code == 201
     assert response.json()["slug"] == "oficina-tecnica"
     clash = clerk_client.post("/api/v1/categories", {"name": "oficina técnica"}, format="json")
-    assert clash.status_code == 422
+    assert clash.status_code == 409
+    assert clash.json()["code"] == "conflict"
     assert clash.json()["errors"][0]["field"] == "name"
     assert Category.objects.count() == 1
 
