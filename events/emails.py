@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from email.header import Header
+from email.message import Message
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +37,24 @@ def _user(user_id: Any) -> Any:
 
 def _email_of(user: Any) -> str:
     return getattr(user, user.get_email_field_name(), "") or "" if user is not None else ""
+
+
+class _Mail(EmailMultiAlternatives):
+    """Django's message with a Subject that any RFC 5322 reader gets back exactly.
+
+    Django encodes a non-ASCII subject without knowing the header name, so the generator folds the
+    first encoded word onto a continuation line ("Subject: \r\n =?utf-8?..."), which the stdlib's
+    modern parser (and others) read back with a leading space. Encoding with the name fixes that.
+    """
+
+    def message(self, *args: Any, **kwargs: Any) -> Any:
+        msg = super().message(*args, **kwargs)
+        subject = str(self.subject)
+        if not subject.isascii():
+            del msg["Subject"]
+            # Message.__setitem__, not Django's override, which would re-encode it the old way.
+            Message.__setitem__(msg, "Subject", Header(subject, "utf-8", header_name="Subject"))
+        return msg
 
 
 def render(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
@@ -136,7 +156,7 @@ def send(*, message_id: int) -> str:
     if claimed is None:
         return "skipped"
     message, ticket = claimed
-    mail = EmailMultiAlternatives(
+    mail = _Mail(
         subject=message.subject,
         body=message.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
