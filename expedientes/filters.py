@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
+from core.filters import UtcIsoDateTimeFilter
 from expedientes.models import Estado, Expediente
 from expedientes.selectors import search_expedientes
 
@@ -25,8 +26,8 @@ class ExpedienteFilter(filters.FilterSet):
     owner = IdFilter(field_name="owner_id")
     assigned_to = IdFilter(field_name="assigned_to_id")
     search = filters.CharFilter(method="filter_search")
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
 
     class Meta:
         model = Expediente

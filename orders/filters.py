@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
 
+from core.filters import UtcIsoDateTimeFilter
 from orders.models import Order, OrderStatus, Product
 
 # Ids beyond a bigint match nothing; the database driver would refuse them instead.
@@ -64,8 +65,8 @@ class ProductFilter(filters.FilterSet):
 class OrderFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=OrderStatus.choices)
     user = IdFilter(field_name="user_id")
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
 
     class Meta:
         model = Order
