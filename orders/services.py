@@ -217,6 +217,27 @@ def order_data(order: Order) -> dict[str, Any]:
     return dict(OrderSerializer(selectors.order_with_lines(order.pk)).data)
 
 
+# numeric(12,2): line totals and order totals beyond it would fail in the database (500).
+MAX_AMOUNT = Decimal("9999999999.99")
+
+
+def _ensure_storable_amounts(lines: list[OrderItem], total: Decimal) -> None:
+    """Refuse (422) an order whose line totals or total do not fit the money columns."""
+    errors = [
+        {
+            "field": f"items.{index}.quantity",
+            "message": f"The line total may not exceed {MAX_AMOUNT}.",
+            "code": "max_value",
+        }
+        for index, line in enumerate(lines)
+        if line.line_total > MAX_AMOUNT
+    ]
+    if not errors and total > MAX_AMOUNT:
+        errors = [{"field": "items", "message": f"The order total may not exceed {MAX_AMOUNT}.", "code": "max_value"}]
+    if errors:
+        raise ValidationFailed(f"{errors[0]['field']}: {errors[0]['message']}", errors=errors)
+
+
 def place_order(*, user: Any, items: list[dict[str, Any]], shipping_address: str = "") -> Order:
     """Reserve stock and write an order in ``pending``; the caller owns the transaction.
 
@@ -252,9 +273,6 @@ def place_order(*, user: Any, items: list[dict[str, Any]], shipping_address: str
     ]
     if short:
         raise InsufficientStock(f"Not enough stock: {short[0]['message']}", errors=short)
-    for product_id, quantity in wanted.items():
-        Product.objects.filter(pk=product_id).update(stock=F("stock") - quantity, version=F("version") + 1)
-
     lines = [
         OrderItem(
             product=products[item["product_id"]],
@@ -265,11 +283,16 @@ def place_order(*, user: Any, items: list[dict[str, Any]], shipping_address: str
         )
         for item in items
     ]
+    total = sum((line.line_total for line in lines), Decimal("0.00"))
+    _ensure_storable_amounts(lines, total)
+    for product_id, quantity in wanted.items():
+        Product.objects.filter(pk=product_id).update(stock=F("stock") - quantity, version=F("version") + 1)
+
     order = Order.objects.create(
         user=user,
         currency=currencies.pop(),
         shipping_address=shipping_address or "",
-        total=sum((line.line_total for line in lines), Decimal("0.00")),
+        total=total,
     )
     for line in lines:
         line.order = order

@@ -25,8 +25,11 @@ class ExpedientesSummarySerializer(serializers.Serializer):
 class OrdersSummarySerializer(serializers.Serializer):
     total = serializers.IntegerField(min_value=0)
     by_status = OrdersByStatusSerializer()
+    # A sum over any number of orders has no fixed width (max_digits would make big shops a 500).
     revenue = serializers.DecimalField(
-        max_digits=14, decimal_places=2, help_text="Sum of totals of confirmed, approved, shipped and delivered orders."
+        max_digits=None,
+        decimal_places=2,
+        help_text="Sum of totals of confirmed, approved, shipped and delivered orders.",
     )
     currency = serializers.CharField()
 
