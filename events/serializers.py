@@ -13,7 +13,17 @@ def mask_secret(secret: str) -> str:
     return f"whsec_****{secret[-4:]}" if secret else ""
 
 
+@extend_schema_field({"type": "string", "format": "iri"})
+class WebhookUrlField(serializers.URLField):
+    """An http(s) URL whose host may be internationalised (``https://例え.テスト/``).
+
+    Such hosts are accepted and stored as sent, so the schema says ``iri`` (RFC 3987):
+    ``uri`` would make every client validator reject our own answers.
+    """
+
+
 class WebhookEndpointSerializer(serializers.ModelSerializer):
+    url = WebhookUrlField(read_only=True)
     secret = serializers.SerializerMethodField(help_text="Masked; shown in full only on create and rotation.")
     secret_rotation_ends_at = serializers.SerializerMethodField(
         help_text="Until when deliveries also carry the previous secret's signature."
@@ -52,7 +62,7 @@ class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
 
 
 class WebhookEndpointInputSerializer(serializers.Serializer):
-    url = serializers.URLField(max_length=2000)
+    url = WebhookUrlField(max_length=2000)
     events = serializers.ListField(child=StrictCharField(max_length=100), allow_empty=False, max_length=100)
     description = StrictCharField(max_length=500, required=False, allow_blank=True)
     active = serializers.BooleanField(required=False)
