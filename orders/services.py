@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, ProtectedError
+from django.db.models import Case, F, ProtectedError, Value, When
 
 from accounts.permissions import is_staff_user
 from core.etag import ensure_version
@@ -219,6 +219,7 @@ def order_data(order: Order) -> dict[str, Any]:
 
 # numeric(12,2): line totals and order totals beyond it would fail in the database (500).
 MAX_AMOUNT = Decimal("9999999999.99")
+MAX_STOCK = 2**31 - 1  # Product.stock is an integer column
 
 
 def _ensure_storable_amounts(lines: list[OrderItem], total: Decimal) -> None:
@@ -323,7 +324,12 @@ def release_stock(order: Order) -> None:
         returned[product_id] += quantity
     list(Product.objects.select_for_update().filter(pk__in=sorted(returned)).order_by("pk").values_list("pk"))
     for product_id, quantity in sorted(returned.items()):
-        Product.objects.filter(pk=product_id).update(stock=F("stock") + quantity, version=F("version") + 1)
+        # Staff may have raised the stock to the column's maximum meanwhile; overflowing it made the
+        # cancellation (or rejection) a 500, and a release must always succeed.
+        Product.objects.filter(pk=product_id).update(
+            stock=Case(When(stock__gt=MAX_STOCK - quantity, then=Value(MAX_STOCK)), default=F("stock") + quantity),
+            version=F("version") + 1,
+        )
 
 
 def set_order_status(*, order: Order, status: str, actor: Any) -> None:

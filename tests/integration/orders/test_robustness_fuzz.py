@@ -66,3 +66,14 @@ def test_checkout_of_an_overflowing_cart_is_422_and_keeps_the_cart(citizen, clie
     response = client.post("/api/v1/checkout", {"payment_method": "pm_card_visa"}, format="json")
     assert response.status_code == 422, response.content
     assert len(client.get("/api/v1/cart").json()["items"]) == 1
+
+
+@pytest.mark.parametrize("action", ["cancel", "reject"])
+def test_releasing_stock_at_the_integer_maximum_caps_it(citizen, clerk_client, client_for, make_product, place, action):
+    product = make_product(stock=5)
+    order = place(citizen, [(product, 5)]).json()
+    assert clerk_client.patch(f"/api/v1/products/{product.pk}", {"stock": 2**31 - 1}, format="json").status_code == 200
+    response = clerk_client.post(f"/api/v1/orders/{order['id']}/{action}")
+    assert response.status_code == 200, response.content
+    product.refresh_from_db()
+    assert product.stock == 2**31 - 1
