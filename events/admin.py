@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from core.adminkit import badge
+from core.adminkit import badge, run_per_row
 from core.exceptions import ApplicationError
 from events import services
 from events.models import (
@@ -233,18 +233,13 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry selected deliveries now", permissions=["change"])
     def retry(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
-        retried: list[str] = []
-        for pk in queryset.order_by("pk").values_list("pk", flat=True):
-            try:
-                services.retry_delivery(actor=request.user, delivery_id=pk)
-            except ApplicationError as exc:
-                self.message_user(request, f"delivery {pk}: refused — {exc.detail}", messages.ERROR)
-            else:
-                retried.append(str(pk))
-        if retried:
-            self.message_user(
-                request, f"{len(retried)} delivery(ies) queued again: {', '.join(retried)}.", messages.SUCCESS
-            )
+        run_per_row(
+            self,
+            request,
+            [(pk, f"delivery {pk}") for pk in queryset.order_by("pk").values_list("pk", flat=True)],
+            lambda pk: services.retry_delivery(actor=request.user, delivery_id=pk),
+            done="delivery(ies) queued again",
+        )
 
 
 @admin.register(EmailMessage)

@@ -9,18 +9,9 @@ import pytest
 from django.test import Client
 
 from expedientes.models import Estado, Expediente
+from tests.workflow_paths import PATH_TO
 
 CHANGELIST = "/admin/expedientes/expediente/"
-
-# The shortest path through the workflow table to each estado.
-PATH_TO = {
-    Estado.INICIADO: [],
-    Estado.EN_REVISION: [Estado.EN_REVISION],
-    Estado.REQUIERE_SUBSANACION: [Estado.EN_REVISION, Estado.REQUIERE_SUBSANACION],
-    Estado.APROBADO: [Estado.EN_REVISION, Estado.APROBADO],
-    Estado.RECHAZADO: [Estado.EN_REVISION, Estado.RECHAZADO],
-    Estado.ARCHIVADO: [Estado.EN_REVISION, Estado.APROBADO, Estado.ARCHIVADO],
-}
 
 
 def change_url(expediente: Expediente) -> str:

@@ -10,18 +10,9 @@ from typing import Any
 import pytest
 
 from expedientes.models import Estado, Expediente
+from tests.workflow_paths import PATH_TO
 
 URL = "/api/v1/expedientes"
-
-# The shortest path through the workflow table to each estado.
-PATH_TO = {
-    Estado.INICIADO: [],
-    Estado.EN_REVISION: [Estado.EN_REVISION],
-    Estado.REQUIERE_SUBSANACION: [Estado.EN_REVISION, Estado.REQUIERE_SUBSANACION],
-    Estado.APROBADO: [Estado.EN_REVISION, Estado.APROBADO],
-    Estado.RECHAZADO: [Estado.EN_REVISION, Estado.RECHAZADO],
-    Estado.ARCHIVADO: [Estado.EN_REVISION, Estado.APROBADO, Estado.ARCHIVADO],
-}
 
 
 def detail_url(pk: int) -> str:
