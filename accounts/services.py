@@ -245,7 +245,8 @@ def delete_user(*, actor: User, user_id: int, expected_versions: set[int] | None
     user.save(update_fields=["deleted_at", "is_active", "version"])
     tokens.revoke_all(user=user)
     changes = diff(before, user_representation(user))
-    changes["deleted_at"] = [None, user.deleted_at.isoformat()]
+    # Timestamps in the trail read like the API's (ISO 8601 with Z).
+    changes["deleted_at"] = [None, serializers.DateTimeField().to_representation(user.deleted_at)]
     record(actor=actor, entity_type=ENTITY, entity_id=user.pk, action="delete", changes=changes)
 
 

@@ -109,3 +109,14 @@ def test_users_cursor_mode_accepts_created_at_both_ways(make_user, client_for, c
             cursor = body["next_cursor"]
         assert seen == expected
     problem(client.get("/api/v1/users?cursor=&ordering=email"), 422, "validation_error")
+
+
+def test_soft_delete_audit_timestamp_reads_like_the_api(admin_client_api, make_user):
+    from events.models import AuditEvent
+
+    user = make_user("citizen")
+    assert admin_client_api.delete(f"/api/v1/users/{user.pk}").status_code == 204
+    audit = AuditEvent.objects.get(entity_type="user", entity_id=str(user.pk), action="delete")
+    old, new = audit.changes["deleted_at"]
+    assert old is None
+    assert new.endswith("Z")
