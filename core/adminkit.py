@@ -54,3 +54,17 @@ def run_per_row(
             succeeded.append(label)
     if succeeded:
         modeladmin.message_user(request, f"{len(succeeded)} {done}: {', '.join(succeeded)}.", messages.SUCCESS)
+
+
+class ActionsOnlyAdmin(admin.ModelAdmin):
+    """Rows that change only through admin actions (which call the services): no add, no delete,
+    and saving the change form writes nothing; "change" is the permission to run the actions."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        return None

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from core.adminkit import badge, run_per_row
+from core.adminkit import ActionsOnlyAdmin, badge, run_per_row
 from core.exceptions import ApplicationError
 from events import services
 from events.models import (
@@ -179,7 +179,7 @@ class WebhookAttemptInline(admin.TabularInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ActionsOnlyAdmin):
     list_display = [
         "id",
         "event_type",
@@ -220,16 +220,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     @admin.display(description="status", ordering="status")
     def status_display(self, delivery: WebhookDelivery) -> str:
         return status_badge(delivery.status)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def save_model(self, request: HttpRequest, obj: WebhookDelivery, form: Any, change: bool) -> None:
-        # Nothing is editable; "change" is the permission to retry.
-        return None
 
     @admin.action(description="Retry selected deliveries now", permissions=["change"])
     def retry(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:

@@ -16,7 +16,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from core.adminkit import badge, describe_refusal, run_per_row
+from core.adminkit import ActionsOnlyAdmin, badge, describe_refusal, run_per_row
 from core.exceptions import ApplicationError
 from orders import services
 from orders.models import Cart, CartItem, Category, Order, OrderItem, OrderStatus, Payment, PaymentStatus, Product
@@ -205,7 +205,7 @@ def _order_action(action: str) -> Callable[..., None]:
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ActionsOnlyAdmin):
     list_display = ["id", "status_display", "user", "total", "currency", "items_count", "created_at"]
     list_filter = ["status", "created_at", "currency"]
     list_select_related = ["user"]
@@ -241,17 +241,6 @@ class OrderAdmin(admin.ModelAdmin):
     def items_count(self, order: Order) -> int:
         return order.items_count  # type: ignore[attr-defined]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # Orders are placed by customers (stock reservation, prices captured), not typed in.
-        return False
-
-    def save_model(self, request: HttpRequest, obj: Order, form: Any, change: bool) -> None:
-        # Every field is read-only; status changes are the actions above (through the service).
-        return None
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @admin.action(description="Refund the succeeded payments of selected orders", permissions=["change"])
     def refund_payments(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         payments = Payment.objects.filter(order__in=queryset, status=PaymentStatus.SUCCEEDED).order_by("pk")
@@ -269,7 +258,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ActionsOnlyAdmin):
     """Read-only rows: charges and refunds happen at the provider, through the payment services."""
 
     list_display = [
@@ -303,15 +292,6 @@ class PaymentAdmin(admin.ModelAdmin):
     @admin.display(description="status", ordering="status")
     def status_display(self, payment: Payment) -> str:
         return status_badge(payment.status)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def save_model(self, request: HttpRequest, obj: Payment, form: Any, change: bool) -> None:
-        return None
 
     @admin.action(description="Refund selected payments", permissions=["change"])
     def refund(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:

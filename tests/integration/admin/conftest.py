@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from expedientes.models import Estado, Expediente
-from tests.workflow_paths import PATH_TO
+from expedientes.models import Expediente
+from tests.workflow_paths import expediente_factory
 
 CHANGELIST = "/admin/expedientes/expediente/"
 
@@ -43,21 +43,7 @@ def admin_web(web_client_for: Callable[[Any], Client], admin: Any) -> Client:
 @pytest.fixture
 def make_expediente(clerk: Any) -> Callable[..., Expediente]:
     """An expediente owned by ``owner`` and walked to ``estado`` through the real service."""
-    from expedientes import services
-
-    counter = {"n": 0}
-
-    def factory(owner: Any, estado: str = Estado.INICIADO, **fields: Any) -> Expediente:
-        counter["n"] += 1
-        fields.setdefault("numero", f"EXP-ADM-{counter['n']:04d}")
-        fields.setdefault("solicitante", "Juan Pérez")
-        expediente = services.create_expediente(actor=owner, **fields)
-        for step in PATH_TO[Estado(estado)]:
-            services.transition_expediente(expediente_id=expediente.pk, actor=clerk, to=step)
-        expediente.refresh_from_db()
-        return expediente
-
-    return factory
+    return expediente_factory(clerk, "EXP-ADM")
 
 
 def messages_of(response: Any) -> list[str]:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from expedientes.models import Estado, Expediente
-from tests.workflow_paths import PATH_TO
+from expedientes.models import Expediente
+from tests.workflow_paths import expediente_factory
 
 URL = "/api/v1/expedientes"
 
@@ -22,21 +22,7 @@ def detail_url(pk: int) -> str:
 @pytest.fixture
 def make_expediente(clerk: Any) -> Callable[..., Expediente]:
     """An expediente owned by ``owner`` and walked to ``estado`` through the real service."""
-    from expedientes import services
-
-    counter = {"n": 0}
-
-    def factory(owner: Any, estado: str = Estado.INICIADO, **fields: Any) -> Expediente:
-        counter["n"] += 1
-        fields.setdefault("numero", f"EXP-TEST-{counter['n']:04d}")
-        fields.setdefault("solicitante", "Juan Pérez")
-        expediente = services.create_expediente(actor=owner, **fields)
-        for step in PATH_TO[Estado(estado)]:
-            services.transition_expediente(expediente_id=expediente.pk, actor=clerk, to=step)
-        expediente.refresh_from_db()
-        return expediente
-
-    return factory
+    return expediente_factory(clerk, "EXP-TEST")
 
 
 def png_bytes(width: int = 2, height: int = 2) -> bytes:
