@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from accounts.models import Role, User
 from core.fields import StrictCharField
+from core.representation import FastRepresentation
 
 PASSWORD_MAX_LENGTH = 4096
 
@@ -32,7 +33,7 @@ def _check_password_strength(password: str, user: User) -> None:
         raise serializers.ValidationError({"password": list(exc.messages)}, code="password_too_weak") from None
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(FastRepresentation, serializers.ModelSerializer):
     """The user representation of API.md §3 (never the password hash)."""
 
     class Meta:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.parsers import FormParser
@@ -32,6 +31,7 @@ from accounts.serializers import (
 from accounts.throttling import client_address
 from core.etag import expected_versions, set_etag
 from core.exceptions import PROBLEM_CONTENT_TYPE, PermissionDeniedError
+from core.filters import QueryFilterBackend
 from core.parsers import ORJSONParser
 from core.schema import ProblemSerializer
 
@@ -177,7 +177,7 @@ class UserViewSet(
     serializer_class = UserSerializer
     queryset = User.objects.none()
     resource_name = "User"
-    filter_backends = [DjangoFilterBackend, UserOrderingFilter]
+    filter_backends = [QueryFilterBackend, UserOrderingFilter]
     filterset_class = UserFilter
     ordering = ["-date_joined", "-id"]
     ordering_fields = ["created_at", "date_joined", "email", "username", "full_name"]

@@ -7,6 +7,8 @@ from typing import Any
 from django.db import models
 from rest_framework import serializers
 
+from core.representation import FastRepresentation
+
 
 class StrictCharField(serializers.CharField):
     """A string field that takes only JSON strings: DRF's CharField turns ``123`` or ``1.5`` into
@@ -18,7 +20,7 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class StrictStringsModelSerializer(serializers.ModelSerializer):
+class StrictStringsModelSerializer(FastRepresentation, serializers.ModelSerializer):
     """A ModelSerializer whose model text fields accept only JSON strings (see StrictCharField)."""
 
     serializer_field_mapping = {

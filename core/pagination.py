@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.filters import ordering_of
+from core.representation import as_rows, values_columns
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
@@ -66,9 +67,18 @@ class Pagination(BasePagination):
         if offset >= self.total:
             self.has_next = False
             return []
-        rows = list(queryset[offset : offset + self.per_page])
+        rows = self._fetch(queryset[offset : offset + self.per_page], view)
         self.has_next = offset + len(rows) < self.total
         return rows
+
+    @staticmethod
+    def _fetch(queryset: QuerySet, view: Any) -> list[Any]:
+        """The page's rows: ``.values()`` rows when the view's serializer renders from columns alone."""
+        get_serializer_class = getattr(view, "get_serializer_class", None)
+        columns = values_columns(get_serializer_class(), queryset) if get_serializer_class is not None else None
+        if columns is None:
+            return list(queryset)
+        return as_rows(queryset.values(*columns))
 
     def get_paginated_response(self, data: Any) -> Response:
         if self.mode == "cursor":
@@ -132,21 +142,22 @@ class Pagination(BasePagination):
         if raw:
             values = self._decode(raw, ordering)
             queryset = queryset.filter(self._after(ordering, values, queryset))
-        rows = list(queryset[: self.per_page + 1])
+        rows = self._fetch(queryset[: self.per_page + 1], view)
         self.has_next = len(rows) > self.per_page
         rows = rows[: self.per_page]
         if self.has_next and rows:
-            self.next_cursor = self._encode(rows[-1], ordering)
+            self.next_cursor = self._encode(queryset.model, rows[-1], ordering)
         return rows
 
     @staticmethod
     def _field_name(term: str) -> str:
         return term.lstrip("-")
 
-    def _encode(self, row: Any, ordering: list[str]) -> str:
+    def _encode(self, model: Any, row: Any, ordering: list[str]) -> str:
         values = []
         for term in ordering:
-            field = row._meta.get_field(self._field_name(term))
+            # value_to_string reads the attribute, so a model instance and a values Row both work.
+            field = model._meta.get_field(self._field_name(term))
             values.append(field.value_to_string(row))
         return signing.dumps({"o": ordering, "v": values}, salt=_CURSOR_SALT, compress=True)
 

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import StrictCharField
+from core.representation import FastRepresentation
 from events.models import AuditEvent, Event, OutboxStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
@@ -22,12 +23,14 @@ class WebhookUrlField(serializers.URLField):
     """
 
 
-class WebhookEndpointSerializer(serializers.ModelSerializer):
+class WebhookEndpointSerializer(FastRepresentation, serializers.ModelSerializer):
     url = WebhookUrlField(read_only=True)
     secret = serializers.SerializerMethodField(help_text="Masked; shown in full only on create and rotation.")
     secret_rotation_ends_at = serializers.SerializerMethodField(
         help_text="Until when deliveries also carry the previous secret's signature."
     )
+
+    methods_read_columns_only = True
 
     class Meta:
         model = WebhookEndpoint
@@ -72,13 +75,13 @@ class SecretSerializer(serializers.Serializer):
     secret = serializers.CharField()
 
 
-class WebhookAttemptSerializer(serializers.ModelSerializer):
+class WebhookAttemptSerializer(FastRepresentation, serializers.ModelSerializer):
     class Meta:
         model = WebhookAttempt
         fields = ["number", "at", "status_code", "duration_ms", "error", "response_excerpt"]
 
 
-class WebhookDeliverySerializer(serializers.ModelSerializer):
+class WebhookDeliverySerializer(FastRepresentation, serializers.ModelSerializer):
     endpoint = serializers.IntegerField(source="endpoint_id")
     event = serializers.IntegerField(source="event_id")
     event_type = serializers.CharField(source="event.type")
@@ -112,7 +115,7 @@ class WebhookDeliveryDetailSerializer(WebhookDeliverySerializer):
         read_only_fields = fields
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(FastRepresentation, serializers.ModelSerializer):
     data = serializers.JSONField()
 
     class Meta:
@@ -129,7 +132,7 @@ class EntityIdField(serializers.Field):
         return int(value) if value.isdigit() else value
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
+class AuditEventSerializer(FastRepresentation, serializers.ModelSerializer):
     actor = serializers.IntegerField(source="actor_id", allow_null=True)
     entity_id = EntityIdField()
     changes = serializers.JSONField()

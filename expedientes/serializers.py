@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import StrictCharField
+from core.representation import FastRepresentation
 from events.models import AuditEvent
 from expedientes import workflow
 from expedientes.models import (
@@ -124,7 +125,7 @@ def safe_display_name(name: str) -> str:
 
 
 # --- output -----------------------------------------------------------------------------------
-class ExpedienteSerializer(serializers.ModelSerializer):
+class ExpedienteSerializer(FastRepresentation, serializers.ModelSerializer):
     """The API representation; ``context["user"]`` decides ``allowed_transitions``.
 
     Without a user (event payloads) ``allowed_transitions`` lists every target the table offers.
@@ -135,6 +136,8 @@ class ExpedienteSerializer(serializers.ModelSerializer):
     estado = serializers.ChoiceField(choices=ESTADO_CHOICES, read_only=True)
     documentos_count = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField()
+
+    methods_read_columns_only = True
 
     class Meta:
         model = Expediente
@@ -170,7 +173,7 @@ class ExpedienteSerializer(serializers.ModelSerializer):
         return workflow.allowed_targets(obj.estado, user, obj.owner_id)
 
 
-class DocumentoSerializer(serializers.ModelSerializer):
+class DocumentoSerializer(FastRepresentation, serializers.ModelSerializer):
     expediente = serializers.IntegerField(source="expediente_id", read_only=True)
     tipo = serializers.ChoiceField(choices=TIPO_CHOICES, read_only=True)
     content_type = serializers.CharField(read_only=True, allow_null=True)
@@ -184,10 +187,12 @@ class DocumentoSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class HistoryEntrySerializer(serializers.ModelSerializer):
+class HistoryEntrySerializer(FastRepresentation, serializers.ModelSerializer):
     actor = serializers.IntegerField(source="actor_id", read_only=True, allow_null=True)
     entity_id = serializers.SerializerMethodField()
     changes = serializers.JSONField(read_only=True)
+
+    methods_read_columns_only = True
 
     class Meta:
         model = AuditEvent

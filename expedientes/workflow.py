@@ -41,9 +41,22 @@ def may_take(rule: Who, user: Any, owner_id: int | None) -> bool:
 
 def targets_from(source: str) -> list[str]:
     """Every target the table offers from ``source``, whoever asks."""
-    return [target for target in ESTADO_ORDER if (source, target) in TRANSITIONS]
+    return list(_TARGETS.get(source, ()))
 
 
 def allowed_targets(source: str, user: Any, owner_id: int | None) -> list[str]:
     """The targets ``user`` may take now from ``source`` (role and state both considered)."""
-    return [target for target in targets_from(source) if may_take(TRANSITIONS[(source, target)], user, owner_id)]
+    if is_staff_user(user):
+        return targets_from(source)
+    owner = user is not None and owner_id is not None and user.pk == owner_id
+    return list(_OWNER_TARGETS.get(source, ()) if owner else ())
+
+
+# The table read once per process: a list page asks for every row.
+_TARGETS = {
+    source: tuple(target for target in ESTADO_ORDER if (source, target) in TRANSITIONS) for source in ESTADO_ORDER
+}
+_OWNER_TARGETS = {
+    source: tuple(target for target in targets if TRANSITIONS[(source, target)] is Who.OWNER_OR_STAFF)
+    for source, targets in _TARGETS.items()
+}

@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from rest_framework import serializers
 
 from core.fields import StrictCharField, StrictStringsModelSerializer
+from core.representation import FastRepresentation
 from core.schema import ProblemSerializer
 from orders.models import DEFAULT_CURRENCY, Category, Order, OrderItem, Payment, Product
 
@@ -102,7 +103,7 @@ class OrderCreateSerializer(serializers.Serializer):
     shipping_address = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class OrderItemSerializer(serializers.ModelSerializer):
+class OrderItemSerializer(FastRepresentation, serializers.ModelSerializer):
     product_id = serializers.IntegerField()
 
     class Meta:
@@ -110,10 +111,12 @@ class OrderItemSerializer(serializers.ModelSerializer):
         fields = ["product_id", "name", "quantity", "unit_price", "line_total"]
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(FastRepresentation, serializers.ModelSerializer):
     order_id = serializers.IntegerField(read_only=True)
     transaction_id = serializers.SerializerMethodField()
     failure_reason = serializers.SerializerMethodField()
+
+    methods_read_columns_only = True
 
     class Meta:
         model = Payment
@@ -137,7 +140,7 @@ class PaymentSerializer(serializers.ModelSerializer):
         return payment.failure_reason or None
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(FastRepresentation, serializers.ModelSerializer):
     user = serializers.IntegerField(source="user_id", read_only=True)
     items = OrderItemSerializer(many=True, read_only=True)
     payments = PaymentSerializer(many=True, read_only=True)
