@@ -51,3 +51,29 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}]"
+
+
+class Tally(models.Model):
+    """Exact row counts (and one summed amount) per group, kept by triggers on the counted tables.
+
+    One logical counter, say "expedientes with estado aprobado of owner 7", is the sum of up to
+    ``core.tallies.SLOTS`` rows that differ by ``slot``: each database session adds to the slot of
+    its backend, so concurrent writers rarely wait on the same row. ``name`` says which table and
+    columns are counted (``expedientes_expediente:owner_id,estado``), ``k1``/``k2`` hold those
+    columns' values as text (``""`` when the counter has one column). See ``core.tallies``.
+    """
+
+    pk = models.CompositePrimaryKey("name", "k1", "k2", "slot")
+    name = models.CharField(max_length=120)
+    k1 = models.TextField()
+    k2 = models.TextField(default="")
+    slot = models.SmallIntegerField()
+    n = models.BigIntegerField(default=0)
+    # Unbounded numeric in the database (a sum over any number of rows has no fixed width).
+    amount = models.DecimalField(max_digits=1000, decimal_places=2, default=0)
+
+    class Meta:
+        db_table = "core_tally"
+
+    def __str__(self) -> str:
+        return f"{self.name}[{self.k1},{self.k2}]#{self.slot}={self.n}"

@@ -1,6 +1,7 @@
 """Pagination of every list: page mode (exact total) and keyset cursor mode (constant time).
 
-``?page=&per_page=`` answers ``{data, total, page, per_page, has_next, has_previous}``.
+``?page=&per_page=`` answers ``{data, total, page, per_page, has_next, has_previous}``; the
+total comes from ``core.tallies`` when its counters cover the list's filters (no table scan).
 ``?cursor=`` (empty for the first page) answers ``{data, per_page, has_next, next_cursor}``;
 cursors are signed, so a tampered one is a ``422`` and never reaches the database.
 """
@@ -17,6 +18,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import tallies
 from core.filters import ordering_of
 from core.representation import as_rows, values_columns
 
@@ -62,7 +64,7 @@ class Pagination(BasePagination):
             self.mode = "cursor"
             return self._paginate_cursor(queryset, request, view)
         self.page = _positive_int(request, "page", 1)
-        self.total = queryset.count()
+        self.total = self._count(queryset)
         offset = (self.page - 1) * self.per_page
         if offset >= self.total:
             self.has_next = False
@@ -120,6 +122,13 @@ class Pagination(BasePagination):
             param("per_page", "Items per page, 1..100.", {"type": "integer", "minimum": 1, "maximum": 100}),
             param("cursor", "Keyset mode: empty for the first page, then next_cursor.", {"type": "string"}),
         ]
+
+    @staticmethod
+    def _count(queryset: QuerySet) -> int:
+        """The exact total: from the counters the database keeps when they cover the filters
+        (see ``core.tallies``), else ``COUNT(*)``."""
+        total = tallies.exact_count(queryset)
+        return queryset.count() if total is None else total
 
     # --- cursor mode ------------------------------------------------------------------------
     def _paginate_cursor(self, queryset: QuerySet, request: Request, view: Any) -> list[Any]:

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class EventsConfig(AppConfig):
     name = "events"
     label = "events"
+
+    def ready(self) -> None:
+        from core import tallies
+        from events.tallies import TALLIES
+
+        tallies.register(*TALLIES)

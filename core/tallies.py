@@ -1,0 +1,308 @@
+# ruff: noqa: S608 - SQL is built from identifiers checked by _ident() and quoted literals, never from input.
+"""Exact counts that the database keeps: ``core_tally`` rows maintained by triggers.
+
+A ``COUNT(*)`` over a million rows is a (parallel) scan on every request. Instead, each counted
+table has triggers that add to ``core_tally`` in the same transaction as the write, so the counts
+are exact in every snapshot, roll back with the write, and follow every writer (the ORM, the
+admin, bulk SQL, ``COPY``). A page-mode ``total`` or the dashboard then reads a few dozen rows.
+
+*What is counted* is a list of :class:`TallySpec`: a table and one or two of its columns
+(``estado``; ``owner_id, estado``), optionally with the sum of an amount column. A spec with two
+columns counts per pair of values; rows where a counted column is ``NULL`` are left out of that
+spec (so such a spec only answers queries that fix that column).
+
+*Contention*: one counter is spread over :data:`SLOTS` rows; a session writes to slot
+``pg_backend_pid() % SLOTS`` and readers sum the slots. Concurrent writers from different
+sessions therefore rarely wait for one another. Inside one statement the counter rows are
+written in key order, so two statements never lock them in opposite orders.
+
+*Triggers*: ``INSERT`` and ``DELETE`` are statement-level with transition tables (one grouped
+upsert per statement, so a bulk insert or ``COPY`` of a million rows is one aggregate, not a
+million upserts); ``UPDATE`` is row-level with a ``WHEN`` clause, so an update that changes no
+counted column costs nothing; ``TRUNCATE`` drops the table's counters.
+
+*Reading*: :func:`exact_count` looks at a queryset's ``WHERE`` clause. When it is only equality or
+``IN`` conditions on the base table's columns (joined by ``AND``) and one registered spec covers
+those columns (every column of the spec that the query does not fix must be ``NOT NULL``), the
+count is the sum of the matching counters; anything else (a search, a date range, a join, a
+``DISTINCT``...) answers ``None`` and the caller counts rows as before.
+
+The SQL builders here are used by migrations; their output for a given spec must not change
+(write a new builder instead), or old migrations would install something else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.expressions import Col
+from django.db.models.lookups import Exact, In
+from django.db.models.sql.where import AND, WhereNode
+
+SLOTS = 16
+TABLE = "core_tally"
+
+
+@dataclass(frozen=True)
+class TallySpec:
+    table: str
+    columns: tuple[str, ...]
+    amount: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.columns) <= 2:
+            raise ValueError("A tally counts by one or two columns.")
+
+    @property
+    def name(self) -> str:
+        return f"{self.table}:{','.join(self.columns)}"
+
+
+_REGISTRY: dict[str, list[TallySpec]] = {}
+
+
+def register(*specs: TallySpec) -> None:
+    """Declare counters the database keeps (their triggers come from a migration)."""
+    for spec in specs:
+        bucket = _REGISTRY.setdefault(spec.table, [])
+        if spec not in bucket:
+            bucket.append(spec)
+
+
+def specs_for(table: str) -> list[TallySpec]:
+    return list(_REGISTRY.get(table, []))
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def read(names: Iterable[str], using: str = "default") -> dict[tuple[str, str, str], tuple[int, Any]]:
+    """``{(name, k1, k2): (count, amount)}`` for every counter of the given specs, in one query."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT name, k1, k2, SUM(n), SUM(amount) FROM {TABLE} WHERE name = ANY(%s) GROUP BY name, k1, k2",
+            [list(names)],
+        )
+        return {(name, k1, k2): (int(n), amount) for name, k1, k2, n, amount in cursor.fetchall()}
+
+
+def _key(value: Any) -> str | None:
+    """A filter value as the trigger wrote it (``column::text``), or None when unsure."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return str.__str__(value)
+    return None
+
+
+def _conditions(node: WhereNode, base_alias: str) -> dict[str, set[str]] | None:
+    """Column -> allowed values, when the clause is an AND of ``=``/``IN`` on base columns."""
+    if node.connector != AND or node.negated:
+        return None
+    allowed: dict[str, set[str]] = {}
+    for child in node.children:
+        parts: list[tuple[str, set[str]]]
+        if isinstance(child, WhereNode):
+            nested = _conditions(child, base_alias)
+            if nested is None:
+                return None
+            parts = list(nested.items())
+        elif isinstance(child, Exact | In):
+            lhs = child.lhs
+            if type(lhs) is not Col or lhs.alias != base_alias or child.rhs is None:
+                return None
+            raw = child.rhs if isinstance(child, In) else [child.rhs]
+            if not isinstance(raw, list | tuple | set | frozenset):
+                return None  # a subquery or an expression
+            keys = {_key(value) for value in raw}
+            if None in keys or not keys:
+                return None
+            column = lhs.target.column
+            if column is None:
+                return None
+            parts = [(column, {key for key in keys if key is not None})]
+        else:
+            return None
+        for column, values in parts:
+            allowed[column] = allowed[column] & values if column in allowed else set(values)
+    return allowed
+
+
+def _choose(specs: Sequence[TallySpec], fixed: set[str], not_null: set[str]) -> TallySpec | None:
+    candidates = [
+        spec
+        for spec in specs
+        if fixed <= set(spec.columns) and all(col in fixed or col in not_null for col in spec.columns)
+    ]
+    if not candidates:
+        return None
+    # Fewest columns first (fewest rows to add), then those whose first column is fixed (an index prefix).
+    return min(candidates, key=lambda spec: (len(spec.columns), spec.columns[0] not in fixed))
+
+
+def exact_count(queryset: QuerySet) -> int | None:
+    """The queryset's ``count()`` from the counters, or None when no counter covers its filters."""
+    query = queryset.query
+    model = queryset.model
+    specs = _REGISTRY.get(model._meta.db_table)
+    if not specs:
+        return None
+    if (
+        query.combinator
+        or query.distinct
+        or query.low_mark
+        or query.high_mark is not None
+        or query.group_by is not None
+        or query.extra
+        or query.is_empty()
+    ):
+        return None
+    base_alias = query.base_table or model._meta.db_table
+    if any(alias != base_alias and query.alias_refcount.get(alias) for alias in query.alias_map):
+        return None  # a join may drop or repeat rows
+    allowed = _conditions(query.where, base_alias)
+    if allowed is None:
+        return None
+    not_null = {field.column for field in model._meta.concrete_fields if not field.null}
+    spec = _choose(specs, set(allowed), not_null)
+    if spec is None:
+        return None
+    if any(not values for values in allowed.values()):
+        return 0  # e.g. owner_id = 5 AND owner_id = 7
+    sql = f"SELECT COALESCE(SUM(n), 0) FROM {TABLE} WHERE name = %s"
+    params: list[Any] = [spec.name]
+    for column, key_column in zip(spec.columns, ("k1", "k2"), strict=False):
+        if column in allowed:
+            sql += f" AND {key_column} = ANY(%s)"
+            params.append(sorted(allowed[column]))
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])
+
+
+# --- installing (used by migrations) -------------------------------------------------------------
+
+
+def _ident(name: str) -> str:
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"Unexpected identifier {name!r}")
+    return name
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _select_groups(specs: Sequence[TallySpec], source: str, sign: str) -> str:
+    """One ``SELECT name, k1, k2, n, amount`` per spec over a transition table, grouped."""
+    parts = []
+    for spec in specs:
+        cols = [f"{_ident(col)}::text" for col in spec.columns]
+        k1 = cols[0]
+        k2 = cols[1] if len(cols) > 1 else "''"
+        amount = f"{sign}COALESCE(SUM({_ident(spec.amount)}), 0)" if spec.amount else "0"
+        not_null = " AND ".join(f"{_ident(col)} IS NOT NULL" for col in spec.columns)
+        group = ", ".join(str(i) for i in range(2, 2 + len(cols)))
+        parts.append(
+            f"SELECT {_literal(spec.name)}::text AS name, {k1} AS k1, {k2} AS k2, {sign}COUNT(*) AS n, "
+            f"{amount}::numeric AS amount FROM {source} WHERE {not_null} GROUP BY {group}"
+        )
+    return "\n    UNION ALL ".join(parts)
+
+
+def _upsert(select: str) -> str:
+    return f"""
+  INSERT INTO {TABLE} AS t (name, k1, k2, slot, n, amount)
+  SELECT d.name, d.k1, d.k2, pg_backend_pid() % {SLOTS}, d.n, d.amount
+  FROM ({select}) AS d
+  ORDER BY d.name, d.k1, d.k2
+  ON CONFLICT (name, k1, k2, slot) DO UPDATE SET n = t.n + EXCLUDED.n, amount = t.amount + EXCLUDED.amount;"""
+
+
+def _row_values(specs: Sequence[TallySpec], record: str, sign: str) -> str:
+    parts = []
+    for spec in specs:
+        cols = [f"{record}.{_ident(col)}::text" for col in spec.columns]
+        k2 = cols[1] if len(cols) > 1 else "''"
+        amount = f"{sign}COALESCE({record}.{_ident(spec.amount)}, 0)" if spec.amount else "0"
+        not_null = " AND ".join(f"{record}.{_ident(col)} IS NOT NULL" for col in spec.columns)
+        parts.append(
+            f"SELECT {_literal(spec.name)}::text, {cols[0]}, {k2}, {sign}1::bigint, {amount}::numeric WHERE {not_null}"
+        )
+    return "\n      UNION ALL ".join(parts)
+
+
+def install_sql(table: str, specs: Sequence[TallySpec]) -> str:
+    """Triggers that keep ``specs`` (all on ``table``) exact, then the counters of existing rows.
+
+    The table is locked against writes first, so no row is counted twice or missed while the
+    triggers are created and the existing rows are counted (all in the migration's transaction).
+    """
+    table = _ident(table)
+    if any(spec.table != table for spec in specs):
+        raise ValueError("All specs must count the same table.")
+    names = ", ".join(_literal(spec.name) for spec in specs)
+    watched = sorted({col for spec in specs for col in (*spec.columns, *([spec.amount] if spec.amount else []))})
+    changed = " OR ".join(f"OLD.{_ident(col)} IS DISTINCT FROM NEW.{_ident(col)}" for col in watched)
+    fn = f"tally_{table}"
+    changes = (
+        "SELECT name, k1, k2, SUM(n) AS n, SUM(amount) AS amount FROM (\n      "
+        + _row_values(specs, "OLD", "-")
+        + "\n      UNION ALL "
+        + _row_values(specs, "NEW", "")
+        + "\n    ) AS c (name, k1, k2, n, amount) GROUP BY name, k1, k2 HAVING SUM(n) <> 0 OR SUM(amount) <> 0"
+    )
+    return f"""
+LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE;
+
+CREATE FUNCTION {fn}_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN{_upsert(_select_groups(specs, "new_rows", ""))}
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION {fn}_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN{_upsert(_select_groups(specs, "old_rows", "-"))}
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION {fn}_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN{_upsert(changes)}
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION {fn}_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM {TABLE} WHERE name IN ({names});
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER {fn}_insert AFTER INSERT ON {table}
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {fn}_insert();
+CREATE TRIGGER {fn}_delete AFTER DELETE ON {table}
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {fn}_delete();
+CREATE TRIGGER {fn}_update AFTER UPDATE ON {table}
+  FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION {fn}_update();
+CREATE TRIGGER {fn}_truncate AFTER TRUNCATE ON {table}
+  FOR EACH STATEMENT EXECUTE FUNCTION {fn}_truncate();
+
+DELETE FROM {TABLE} WHERE name IN ({names});
+INSERT INTO {TABLE} (name, k1, k2, slot, n, amount)
+SELECT d.name, d.k1, d.k2, 0, d.n, d.amount FROM ({_select_groups(specs, table, "")}) AS d;
+"""
+
+
+def uninstall_sql(table: str, specs: Sequence[TallySpec]) -> str:
+    table = _ident(table)
+    fn = f"tally_{table}"
+    names = ", ".join(_literal(spec.name) for spec in specs)
+    drops = "\n".join(
+        f"DROP TRIGGER IF EXISTS {fn}_{event} ON {table};\nDROP FUNCTION IF EXISTS {fn}_{event}();"
+        for event in ("insert", "delete", "update", "truncate")
+    )
+    return f"{drops}\nDELETE FROM {TABLE} WHERE name IN ({names});\n"
