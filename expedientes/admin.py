@@ -151,16 +151,9 @@ class ExpedienteAdmin(admin.ModelAdmin):
     change_form_template = "admin/expedientes/expediente/change_form.html"
 
     # --- list -----------------------------------------------------------------------------------
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Expediente]:
-        return super().get_queryset(request).annotate(documentos_count=selectors.documentos_count())
-
     @admin.display(description="estado", ordering="estado")
     def estado_display(self, expediente: Expediente) -> str:
         return estado_badge(expediente.estado)
-
-    @admin.display(description="documentos", ordering="documentos_count")
-    def documentos_count(self, expediente: Expediente) -> int:
-        return expediente.documentos_count  # type: ignore[attr-defined]
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Expediente], search_term: str

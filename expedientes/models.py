@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length
@@ -46,6 +48,10 @@ class Expediente(VersionedModel):
         blank=True,
         related_name="assigned_expedientes",
     )
+    # Kept by triggers on expedientes_documento (migration 0004), in the same transaction as the
+    # documento's insert or delete: lists read a column instead of counting per row. Never written
+    # by the ORM once the row exists (see save).
+    documentos_count = models.PositiveIntegerField("documentos", default=0, db_default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -75,6 +81,17 @@ class Expediente(VersionedModel):
 
     def __str__(self) -> str:
         return self.numero
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A full save of an instance read before a documento was added must not write back its
+        # stale count: an update names every field but the one the database keeps.
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "documentos_count"
+            ]
+        super().save(*args, **kwargs)
 
 
 class Documento(TimeStampedModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, TextField, Value
+from django.db.models import F, Func, Q, QuerySet, TextField, Value
 
 from accounts.permissions import is_staff_user
 from events.models import AuditEvent
@@ -18,28 +18,12 @@ class Unaccent(Func):
     output_field = TextField()
 
 
-def documentos_count() -> Subquery:
-    """``COUNT`` per row as a correlated subquery.
-
-    A ``Count`` over the join would GROUP BY the whole (filtered) table before the page is cut, so a
-    page, even in cursor mode, would cost O(table). ``Func(COUNT)`` is not seen as an aggregate by the
-    ORM, so the subquery has no GROUP BY and always yields one row (0 when there are none).
-    """
-    counts = (
-        Documento.objects.filter(expediente=OuterRef("pk"))
-        .order_by()
-        .annotate(n=Func(F("pk"), function="COUNT"))
-        .values("n")
-    )
-    return Subquery(counts, output_field=IntegerField())
-
-
 def expedientes_visible_to(user: Any) -> QuerySet[Expediente]:
-    """Citizens see their own expedientes, staff see all; ``documentos_count`` comes annotated."""
+    """Citizens see their own expedientes, staff see all."""
     queryset = Expediente.objects.all()
     if not is_staff_user(user):
         queryset = queryset.filter(owner_id=user.pk)
-    return queryset.annotate(documentos_count=documentos_count())
+    return queryset
 
 
 def search_expedientes(

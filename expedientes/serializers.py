@@ -134,7 +134,7 @@ class ExpedienteSerializer(FastRepresentation, serializers.ModelSerializer):
     owner = serializers.IntegerField(source="owner_id", read_only=True)
     assigned_to = serializers.IntegerField(source="assigned_to_id", read_only=True, allow_null=True)
     estado = serializers.ChoiceField(choices=ESTADO_CHOICES, read_only=True)
-    documentos_count = serializers.SerializerMethodField()
+    documentos_count = serializers.IntegerField(read_only=True)
     allowed_transitions = serializers.SerializerMethodField()
 
     methods_read_columns_only = True
@@ -156,11 +156,6 @@ class ExpedienteSerializer(FastRepresentation, serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(OpenApiTypes.INT)
-    def get_documentos_count(self, obj: Expediente) -> int:
-        count = getattr(obj, "documentos_count", None)
-        return obj.documentos.count() if count is None else count
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ESTADO_CHOICES)))
     def get_allowed_transitions(self, obj: Expediente) -> list[str]:

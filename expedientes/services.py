@@ -49,11 +49,6 @@ def _lock(expediente_id: int) -> Expediente:
         raise NotFound.for_resource("Expediente") from None
 
 
-def _with_count(expediente: Expediente) -> Expediente:
-    expediente.documentos_count = expediente.documentos.count()  # type: ignore[attr-defined]
-    return expediente
-
-
 def _is_unique_numero_violation(exc: IntegrityError) -> bool:
     diag = getattr(exc.__cause__, "diag", None)
     name = getattr(diag, "constraint_name", None)
@@ -74,7 +69,6 @@ def create_expediente(*, actor: Any, numero: str, solicitante: str, concepto: st
                 message = "An expediente with this numero already exists."
                 raise Conflict(message, errors=[{"field": "numero", "message": message, "code": "unique"}]) from None
             raise
-        expediente.documentos_count = 0  # type: ignore[attr-defined]
         data = representation(expediente)
         record(
             actor=actor,
@@ -137,7 +131,6 @@ def transition_expediente(
         expediente.estado = to
         expediente.version += 1
         expediente.save(update_fields=["estado", "version", "updated_at"])
-        _with_count(expediente)
         _record_transition(expediente, source, actor, comment)
     return TransitionResult(
         expediente=expediente,
@@ -189,7 +182,7 @@ def update_expediente(
             _check_transition(expediente, target, actor, field="estado")
 
         if not changes and target is None:
-            return _with_count(expediente)
+            return expediente
 
         for name, (_, new) in changes.items():
             setattr(expediente, "assigned_to_id" if name == "assigned_to" else name, new)
@@ -197,7 +190,6 @@ def update_expediente(
             expediente.estado = target
         expediente.version += 1
         expediente.save(update_fields=["solicitante", "concepto", "assigned_to", "estado", "version", "updated_at"])
-        _with_count(expediente)
 
         if target is not None:
             _record_transition(expediente, source, actor)
@@ -229,7 +221,6 @@ def delete_expediente(*, expediente_id: int, actor: Any, expected_versions: set[
         if count:
             message = f"The expediente has {count} documento(s); delete them first."
             raise HasDependents(message, errors=[{"field": "documentos", "message": message, "code": "has_dependents"}])
-        expediente.documentos_count = 0  # type: ignore[attr-defined]
         data = representation(expediente)
         pk = expediente.pk
         expediente.delete()
