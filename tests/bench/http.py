@@ -592,13 +592,17 @@ def main() -> int:
         every = build_scenarios(fx, tokens)
         scenarios = selected(every)
         workers = gunicorn_workers(server.pid)
+        load_at_start = os.getloadavg()[0]
         print(
             f"# bench-http SIZE={size} ({how}) db={url.rsplit('/', 1)[1]} server={base} workers={workers} "
             f"c={CONNECTIONS} t={WRK_THREADS} warm-up={WARMUP}s run={SECONDS}s cores={os.cpu_count()} "
-            f"load={os.getloadavg()[0]:.2f} heavy={fx['heavy'].username} ({fx['heavy_rows']} expedientes)"
+            f"load={load_at_start:.2f} heavy={fx['heavy'].username} ({fx['heavy_rows']} expedientes)"
         )
         by_name = {sc.name: sc for sc in scenarios}
-        header = f"{'scenario':<36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'queries':>7} {'vs baseline':>11}"
+        header = (
+            f"{'scenario':<36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'queries':>7} "
+            f"{'vs baseline':>11} {'requests':>8}"
+        )
         print(header)
         for n, sc in enumerate(scenarios):
             if sc.prepare:
@@ -620,9 +624,12 @@ def main() -> int:
             flag = "" if status and 200 <= status < 300 else f"  (probe answered {status})"
             if result["errors"]:
                 flag += f"  (first non-2xx: {result['first_non2xx']})"
+            if not result["requests"]:
+                flag += "  (no response within the run: raise SECONDS)"
             print(
                 f"{sc.name:<36} {result['rps']:>8.1f} {result['p50_ms']:>8.1f} {result['p99_ms']:>8.1f} "
-                f"{result['errors']:>7} {queries if queries is not None else '-':>7} {ratio:>11}{flag}",
+                f"{result['errors']:>7} {queries if queries is not None else '-':>7} {ratio:>11} "
+                f"{result['requests']:>8}{flag}",
                 flush=True,
             )
         # Ratios of scenarios measured before their baseline.
@@ -642,6 +649,7 @@ def main() -> int:
             "seconds": SECONDS,
             "warmup": WARMUP,
             "cores": os.cpu_count(),
+            "load_at_start": round(load_at_start, 2),
             "git_commit": subprocess.run(
                 ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
             ).stdout.strip(),
