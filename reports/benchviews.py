@@ -253,8 +253,9 @@ def _caller(request: HttpRequest) -> _Caller | None:
     return _Caller(found[0], found[1]) if found else None
 
 
-def _where(caller: _Caller, owner_column: str, request: HttpRequest, state_column: str, states: list[str]) -> tuple:
-    clauses, params = [], []
+def _where(caller: _Caller, owner_column: str, state_column: str, states: list[str]) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
     if not caller.is_staff_role:
         clauses.append(f"{owner_column} = %s")
         params.append(caller.pk)
@@ -270,7 +271,7 @@ def expedientes_floor(request: HttpRequest) -> HttpResponse:
     if caller is None:
         return _unauthorized()
     page, per_page = _page_params(request)
-    where, params = _where(caller, "e.owner_id", request, "e.estado", _estados(request))
+    where, params = _where(caller, "e.owner_id", "e.estado", _estados(request))
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM expedientes_expediente e{where}", params)  # noqa: S608
         total = cursor.fetchone()[0]
@@ -293,7 +294,7 @@ def orders_floor(request: HttpRequest) -> HttpResponse:
         return _unauthorized()
     page, per_page = _page_params(request)
     status = request.GET.get("status")
-    where, params = _where(caller, "o.user_id", request, "o.status", [status] if status else [])
+    where, params = _where(caller, "o.user_id", "o.status", [status] if status else [])
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM orders_order o{where}", params)  # noqa: S608
         total = cursor.fetchone()[0]
