@@ -81,9 +81,9 @@ beat: install
 bench: install
 	$(BIN)/python -m tests.bench
 
-# HTTP benchmark of the production server with wrk: SIZE=10k (default) or 1m, SECONDS per scenario.
+# HTTP benchmark of `make serve-prod` with wrk: SIZE=10k (default) or 1m; SECONDS, WARMUP, ONLY... (tests/bench/http.py).
 bench-http: install
-	SIZE="$(SIZE)" $(BIN)/python -m tests.bench.http $(BENCH_ARGS)
+	SIZE="$(SIZE)" $(BIN)/python -m tests.bench.http
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
