@@ -5,8 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
+BIND ?= 127.0.0.1:8000
+ACCESS_LOG ?=
+SIZE ?= 10k
 
-.PHONY: install run test lint fmt worker beat bench migrate superuser clean check-compose
+.PHONY: install run serve-prod test lint fmt worker beat bench bench-http migrate superuser clean check-compose
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +33,26 @@ run: migrate
 	@echo "  First admin: make superuser  (or: $(BIN)/python manage.py createsuperuser)"
 	@echo ""
 	$(BIN)/python -m config.serve
+
+# Production settings in the foreground on BIND, no migrate (run `make migrate` first), access log
+# off unless ACCESS_LOG=- (or a file). TLS is terminated by the proxy in front, so the HTTPS redirect
+# is off unless SECURE_SSL_REDIRECT=true. Missing SECRET_KEY/JWT_SIGNING_KEY: random ones for this run.
+# No gunicorn control socket: its default path is one per machine user, shared by every server.
+serve-prod: install
+	@secret="$${SECRET_KEY:-}"; jwt="$${JWT_SIGNING_KEY:-}"; \
+	if [ -z "$$secret" ]; then \
+		secret="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')"; \
+		echo "serve-prod: WARNING: SECRET_KEY is not set; using a random one for this run only (shared by all workers)." >&2; \
+	fi; \
+	if [ -z "$$jwt" ]; then \
+		jwt="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')"; \
+		echo "serve-prod: WARNING: JWT_SIGNING_KEY is not set; using a random one for this run only (shared by all workers; tokens die with the server)." >&2; \
+	fi; \
+	export DJANGO_ENV=production SECRET_KEY="$$secret" JWT_SIGNING_KEY="$$jwt" \
+		SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}" GUNICORN_BIND="$(BIND)" GUNICORN_ACCESSLOG="$(ACCESS_LOG)"; \
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
+	echo "serve-prod: http://$(BIND)/ (DJANGO_ENV=production, gunicorn -c config/gunicorn.py)" >&2 && \
+	exec $(BIN)/gunicorn -c config/gunicorn.py --no-control-socket config.wsgi
 
 superuser: migrate
 	$(BIN)/python manage.py createsuperuser
@@ -57,6 +80,10 @@ beat: install
 
 bench: install
 	$(BIN)/python -m tests.bench
+
+# HTTP benchmark of `make serve-prod` with wrk: SIZE=10k (default) or 1m; SECONDS, WARMUP, ONLY... (tests/bench/http.py).
+bench-http: install
+	SIZE="$(SIZE)" $(BIN)/python -m tests.bench.http
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

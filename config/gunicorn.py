@@ -8,6 +8,7 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Payment calls retry with capped backoff; a request must never be cut before they finish.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "75"))
 graceful_timeout = 30
-accesslog = "-"
+# GUNICORN_ACCESSLOG="" turns the access log off (`make serve-prod` does unless ACCESS_LOG is given).
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 limit_request_line = 8190  # long cursors and filters must reach Django, not a bare gunicorn 414

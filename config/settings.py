@@ -203,6 +203,9 @@ SIMPLE_JWT = {
 if PRODUCTION and not env.str("JWT_SIGNING_KEY", default=""):
     raise ImproperlyConfigured("DJANGO_ENV=production needs JWT_SIGNING_KEY.")
 
+# `make bench-http` only: reference views under /api/v1/bench/ (reports.benchviews). Never in production use.
+BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
+
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # Login throttle (accounts.throttling): failures per account or address within the window -> 429.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)

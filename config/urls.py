@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
@@ -13,6 +14,9 @@ api_v1 = [
     path("", include("events.urls")),
     path("", include("reports.urls")),
 ]
+if settings.BENCH_VIEWS:
+    # Reference views for `make bench-http` (baseline and floor of the lists); off unless asked.
+    api_v1.append(path("bench/", include("reports.benchviews")))
 
 urlpatterns = [
     re_path(r"^health/live/?$", core_views.live, name="health-live"),

@@ -1,0 +1,95 @@
+"""The benchmark's reference views answer what the real lists answer (same rows, order, total, shape)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import orjson
+import pytest
+from django.test import RequestFactory
+
+from expedientes import services as expediente_services
+from expedientes.models import Estado
+from orders.models import Product
+from orders.payments import services as payment_services
+from orders.services import create_order
+from reports import benchviews
+from tests.conftest import access_token_for
+from tests.workflow_paths import expediente_factory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rows(citizen: Any, other_citizen: Any, clerk: Any, settings: Any) -> None:
+    settings.PAYMENT_PROVIDER = "fake"
+    make = expediente_factory(clerk, "BENCH")
+    estados = [Estado.INICIADO, Estado.EN_REVISION, Estado.REQUIERE_SUBSANACION, Estado.APROBADO]
+    for n in range(7):
+        expediente = make(citizen, estados[n % len(estados)], solicitante=f"José Núñez {n}")
+        if n % 3 == 0:
+            expediente_services.add_documento(expediente_id=expediente.pk, actor=citizen, nombre="a.pdf", tipo="otro")
+    make(other_citizen, solicitante="Ana")
+    product = Product.objects.create(name="Sello", price=Decimal("12.50"), stock=1000)
+    other = Product.objects.create(name="Tasa", price=Decimal("3.00"), stock=1000)
+    for n in range(5):
+        order = create_order(user=citizen, items=[{"product_id": product.pk, "quantity": n + 1}])
+        if n % 2:
+            create_order(user=other_citizen, items=[{"product_id": other.pk, "quantity": 1}])
+            payment_services.charge_order(actor=citizen, order_id=order.pk, payment_method="pm_card_visa")
+
+
+def _bench_get(view: Callable[..., Any], user: Any, query: str) -> dict[str, Any]:
+    request = RequestFactory().get(f"/api/v1/bench/x?{query}", HTTP_AUTHORIZATION=f"Bearer {access_token_for(user)}")
+    response = view(request)
+    assert response.status_code == 200, response.content
+    return orjson.loads(response.content)
+
+
+@pytest.mark.parametrize("who", ["citizen", "clerk"])
+@pytest.mark.parametrize("query", ["per_page=3&page=2", "per_page=100", "per_page=2&estado=en_revision,aprobado"])
+def test_expedientes_baseline_and_floor_answer_the_real_page(
+    rows: None, who: str, query: str, request: pytest.FixtureRequest, client_for: Callable[[Any], Any]
+) -> None:
+    user = request.getfixturevalue(who)
+    real = client_for(user).get(f"/api/v1/expedientes?{query}")
+    assert real.status_code == 200
+    expected = real.json()
+    assert expected["data"], "the fixture must give every query some rows"
+    for view in (benchviews.expedientes_baseline, benchviews.expedientes_floor):
+        assert _bench_get(view, user, query) == expected, view.__name__
+
+
+def test_expedientes_baseline_search_matches_the_real_search(
+    rows: None, citizen: Any, client_for: Callable[[Any], Any]
+) -> None:
+    real = client_for(citizen).get("/api/v1/expedientes?search=jose%20nunez&per_page=4").json()
+    assert real["total"] == 7
+    assert _bench_get(benchviews.expedientes_baseline, citizen, "search=jose%20nunez&per_page=4") == real
+
+
+@pytest.mark.parametrize("who", ["citizen", "clerk"])
+@pytest.mark.parametrize("query", ["per_page=2&page=2", "per_page=100", "per_page=100&status=confirmed"])
+def test_orders_baseline_and_floor_answer_the_real_page(
+    rows: None, who: str, query: str, request: pytest.FixtureRequest, client_for: Callable[[Any], Any]
+) -> None:
+    user = request.getfixturevalue(who)
+    real = client_for(user).get(f"/api/v1/orders?{query}")
+    assert real.status_code == 200
+    expected = real.json()
+    assert expected["data"]
+    for view in (benchviews.orders_baseline, benchviews.orders_floor):
+        assert _bench_get(view, user, query) == expected, view.__name__
+
+
+def test_reference_views_refuse_a_missing_or_bad_token(rows: None) -> None:
+    for view in (benchviews.expedientes_baseline, benchviews.expedientes_floor, benchviews.orders_floor):
+        assert view(RequestFactory().get("/x")).status_code == 401
+        assert view(RequestFactory().get("/x", HTTP_AUTHORIZATION="Bearer nope")).status_code == 401
+
+
+def test_reference_views_are_not_mounted_by_default(citizen: Any, client_for: Callable[[Any], Any]) -> None:
+    response = client_for(citizen).get("/api/v1/bench/expedientes/baseline")
+    assert response.status_code == 404
