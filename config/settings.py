@@ -97,6 +97,9 @@ else:
     from config.embedded_db import embedded_database
 
     DATABASES = {"default": embedded_database(BASE_DIR)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a health check that needs no round trip on a quiet connection.
+    DATABASES["default"]["ENGINE"] = "core.dbbackend"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})

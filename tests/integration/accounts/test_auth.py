@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 from datetime import timedelta
+from typing import Any
 
 import jwt
 import orjson
@@ -10,6 +11,7 @@ import time_machine
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.authentication import active_user
 from accounts.models import User
 from events.models import AuditEvent, Event
 from tests.integration.accounts.conftest import PASSWORD, login, problem
@@ -312,3 +314,16 @@ def test_wrong_current_password_is_422_on_current_password(citizen_client, citiz
 def test_weak_new_password_is_422(citizen_client):
     body = problem(change_password(citizen_client, PASSWORD, "123"), 422, "validation_error")
     assert {error["field"] for error in body["errors"]} == {"new_password"}
+
+
+def test_the_token_user_is_read_whole_as_the_orm_reads_it(citizen: Any) -> None:
+    loaded = active_user(citizen.pk)
+    expected = User.objects.get(pk=citizen.pk)
+    assert loaded is not None
+    assert {f.attname: getattr(loaded, f.attname) for f in User._meta.concrete_fields} == {
+        f.attname: getattr(expected, f.attname) for f in User._meta.concrete_fields
+    }
+    assert not loaded._state.adding
+    assert active_user(str(citizen.pk)) == loaded
+    for other in (True, 10**6, 2**64, f"{citizen.pk}.0", "١", None):
+        assert active_user(other) is None
