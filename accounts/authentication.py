@@ -18,8 +18,9 @@ def _user_by_id_sql(alias: str) -> tuple[str, list[str]]:
     connection = connections[alias]
     quote = connection.ops.quote_name
     fields = User._meta.concrete_fields
-    columns = ", ".join(quote(field.column) for field in fields)
-    sql = f"SELECT {columns} FROM {quote(User._meta.db_table)} WHERE {quote(User._meta.pk.column)} = %s"  # noqa: S608
+    columns = ", ".join(quote(str(field.column)) for field in fields)
+    pk_column = str(User._meta.pk.column)  # type: ignore[union-attr]
+    sql = f"SELECT {columns} FROM {quote(User._meta.db_table)} WHERE {quote(pk_column)} = %s"  # noqa: S608
     return sql, [field.attname for field in fields]
 
 

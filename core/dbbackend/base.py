@@ -14,17 +14,13 @@ import select
 from typing import Any
 
 from django.db.backends.postgresql import base
-
-try:
-    from psycopg import pq
-except ImportError:  # pragma: no cover - psycopg 3 is the project's driver
-    pq = None
+from psycopg import pq
 
 
 def quietly_idle(connection: Any) -> bool:
     """True when the connection is open, idle outside a transaction, and the server sent nothing."""
     pgconn = getattr(connection, "pgconn", None)
-    if pq is None or pgconn is None:
+    if pgconn is None:
         return False
     if pgconn.status != pq.ConnStatus.OK or pgconn.transaction_status != pq.TransactionStatus.IDLE:
         return False
@@ -35,12 +31,13 @@ def quietly_idle(connection: Any) -> bool:
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def close_if_health_check_failed(self) -> None:
+        state: Any = self  # health_check_* are set by Django's BaseDatabaseWrapper.__init__
         if (
             self.connection is not None
-            and self.health_check_enabled
-            and not self.health_check_done
+            and state.health_check_enabled
+            and not state.health_check_done
             and quietly_idle(self.connection)
         ):
-            self.health_check_done = True
+            state.health_check_done = True
             return
         super().close_if_health_check_failed()
