@@ -27,8 +27,8 @@ def users_visible_to(actor: Any) -> QuerySet[User]:
 
 
 def search_users(queryset: QuerySet[User], text: str) -> QuerySet[User]:
-    """Every whitespace-separated term must appear (case-insensitively, the column unaccented) in one field.
+    """Every whitespace-separated term must appear (case- and accent-insensitively) in one field.
 
     Served by the trigram indexes on ``UPPER(immutable_unaccent(field))`` (see ``core.search``).
     """
-    return unaccent_search(queryset, text, SEARCH_FIELDS, unaccent_term=False)
+    return unaccent_search(queryset, text, SEARCH_FIELDS)

@@ -47,20 +47,14 @@ def has_trigram(term: str) -> bool:
     return _TRIGRAM_WORD.search(term) is not None
 
 
-def unaccent_search(
-    queryset: QuerySet, text: str, fields: tuple[str, ...] | list[str], *, unaccent_term: bool = True
-) -> QuerySet:
-    """Every whitespace-separated term must appear, case- and accent-insensitively, in some field.
-
-    ``unaccent_term=False`` compares the term as typed (only the column is unaccented), for the
-    searches that have always done so.
-    """
+def unaccent_search(queryset: QuerySet, text: str, fields: tuple[str, ...] | list[str]) -> QuerySet:
+    """Every whitespace-separated term must appear, case- and accent-insensitively, in some field."""
     for index, term in enumerate(text.split()):
         indexed = has_trigram(term)
         function = ImmutableUnaccent if indexed else Unaccent
         prefix = f"_search{'_trgm' if indexed else ''}_{index}"
         queryset = queryset.alias(**{f"{prefix}_{name.replace('__', '_')}": function(F(name)) for name in fields})
-        needle = ImmutableUnaccent(Value(term)) if unaccent_term else Value(term)
+        needle = ImmutableUnaccent(Value(term))
         match = Q()
         for name in fields:
             match |= Q(**{f"{prefix}_{name.replace('__', '_')}__icontains": needle})

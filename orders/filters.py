@@ -39,11 +39,11 @@ def strict_boolean(**kwargs: Any) -> filters.TypedChoiceFilter:
 
 
 def search_terms(queryset: QuerySet, fields: list[str], value: str) -> QuerySet:
-    """Every whitespace-separated term must appear (case-insensitively, the column unaccented) in one field.
+    """Every whitespace-separated term must appear (case- and accent-insensitively) in one field.
 
     Served by the trigram indexes on ``UPPER(immutable_unaccent(field))`` (see ``core.search``).
     """
-    return unaccent_search(queryset, value, fields, unaccent_term=False)
+    return unaccent_search(queryset, value, fields)
 
 
 class ProductFilter(filters.FilterSet):
