@@ -512,6 +512,7 @@ class Command(BaseCommand):
                 self._create_indexes(indexes)
             self._sequences()
             self._analyze()
+            cursor.execute("RESET synchronous_commit; RESET jit; RESET maintenance_work_mem; RESET work_mem")
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
