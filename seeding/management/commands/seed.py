@@ -672,7 +672,7 @@ class Command(BaseCommand):
             self.cursor.execute("SELECT pg_get_serial_sequence(%s, 'id') IS NOT NULL", [table])
             if self.cursor.fetchone()[0]:
                 self.cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence(%s, 'id'), coalesce((SELECT max(id) FROM {table}), 0) + 1, false)",  # noqa: S608 - fixed table names
+                    f"SELECT setval(pg_get_serial_sequence(%s, 'id'), coalesce((SELECT max(id) FROM {table}), 0) + 1, false)",
                     [table],
                 )
 

@@ -34,7 +34,7 @@ pytestmark = pytest.mark.integration
 ROWS = 40_000
 BIG_TABLES = {"expedientes_expediente", "events_auditevent", "events_event", "orders_order"}
 
-FILL = f"""
+FILL = f"""  # noqa: S608 - constants only
 INSERT INTO accounts_user (password, is_superuser, email, username, full_name, role, is_active, is_staff,
                            date_joined, version)
 SELECT '!', false, 'plan' || g || '@example.com', 'plan' || g, 'Plan ' || g,
