@@ -34,7 +34,7 @@ pytestmark = pytest.mark.integration
 ROWS = 40_000
 BIG_TABLES = {"expedientes_expediente", "events_auditevent", "events_event", "orders_order"}
 
-FILL = f"""  # noqa: S608 - constants only
+FILL = f"""
 INSERT INTO accounts_user (password, is_superuser, email, username, full_name, role, is_active, is_staff,
                            date_joined, version)
 SELECT '!', false, 'plan' || g || '@example.com', 'plan' || g, 'Plan ' || g,
@@ -71,7 +71,7 @@ SELECT now() - make_interval(secs => {ROWS} - g), now() - make_interval(secs => 
 FROM generate_series(1, {ROWS}) AS g;
 
 ANALYZE accounts_user, expedientes_expediente, events_auditevent, events_event, orders_order;
-"""
+"""  # noqa: S608 - module constants only
 TABLES = "events_event, events_auditevent, orders_order, expedientes_expediente, accounts_user"
 
 
