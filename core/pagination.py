@@ -8,6 +8,7 @@ cursors are signed, so a tampered one is a ``422`` and never reaches the databas
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django.core import signing
@@ -206,11 +207,11 @@ class RowComparison(Expression):
     def get_source_expressions(self) -> list[Any]:
         return [*self.lhs, *self.rhs]
 
-    def set_source_expressions(self, exprs: list[Any]) -> None:
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
         half = len(exprs) // 2
         self.lhs, self.rhs = list(exprs[:half]), list(exprs[half:])
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         sql: dict[str, list[str]] = {"lhs": [], "rhs": []}
         params: list[Any] = []
         for side, expressions in (("lhs", self.lhs), ("rhs", self.rhs)):
@@ -218,4 +219,4 @@ class RowComparison(Expression):
                 part, part_params = compiler.compile(expression)
                 sql[side].append(part)
                 params.extend(part_params)
-        return f"({', '.join(sql['lhs'])}) {self.operator} ({', '.join(sql['rhs'])})", params
+        return f"({', '.join(sql['lhs'])}) {self.operator} ({', '.join(sql['rhs'])})", tuple(params)
