@@ -75,7 +75,7 @@ def old_after(ordering: list[str], values: list[Any]) -> Q:
 
 def sql_of(queryset: QuerySet) -> str:
     sql, params = queryset.query.sql_with_params()
-    return connection.ops.compose_sql(sql, params)
+    return connection.ops.compose_sql(sql, params)  # type: ignore[attr-defined]  # PostgreSQL (psycopg 3) only
 
 
 def explain(sql: str) -> tuple[float, str]:
