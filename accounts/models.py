@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.search import trigram_index
+
 
 class Role(models.TextChoices):
     CITIZEN = "citizen", "Citizen"
@@ -76,7 +78,14 @@ class User(AbstractBaseUser, PermissionsMixin):
                 condition=models.Q(role__in=[r.value for r in Role]), name="accounts_user_role_valid"
             ),
         ]
-        indexes = [models.Index(fields=["role", "is_active"], name="accounts_user_role_active")]
+        indexes = [
+            models.Index(fields=["role", "is_active"], name="accounts_user_role_active"),
+            models.Index(fields=["-date_joined", "-id"], name="accounts_user_joined"),
+            # ``search`` (API and admin), see core.search.
+            trigram_index("email", "accounts_user_email_trgm"),
+            trigram_index("username", "accounts_user_username_trgm"),
+            trigram_index("full_name", "accounts_user_full_name_trgm"),
+        ]
 
     def __str__(self) -> str:
         return self.username

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from accounts.models import User
 from accounts.permissions import is_staff_user
+from core.search import unaccent_search
 
 SEARCH_FIELDS = ("email", "username", "full_name")
 
@@ -26,10 +27,8 @@ def users_visible_to(actor: Any) -> QuerySet[User]:
 
 
 def search_users(queryset: QuerySet[User], text: str) -> QuerySet[User]:
-    """Every whitespace-separated term must appear (case- and accent-insensitively) in one field."""
-    for term in text.split():
-        match = Q()
-        for field in SEARCH_FIELDS:
-            match |= Q(**{f"{field}__unaccent__icontains": term})
-        queryset = queryset.filter(match)
-    return queryset
+    """Every whitespace-separated term must appear (case- and accent-insensitively) in one field.
+
+    Served by the trigram indexes on ``UPPER(immutable_unaccent(field))`` (see ``core.search``).
+    """
+    return unaccent_search(queryset, text, SEARCH_FIELDS)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "expedientes",
     "orders",
     "reports",
+    "seeding",
 ]
 
 MIDDLEWARE = [

@@ -9,10 +9,11 @@ cursors are signed, so a tampered one is a ``422`` and never reaches the databas
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django.core import signing
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Expression, F, Q, QuerySet, Value
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -189,6 +190,18 @@ class Pagination(BasePagination):
                 values.append(field.to_python(raw))
             except Exception:  # noqa: BLE001 - a signed value we could not read is still a bad cursor
                 raise ValidationError({"cursor": ["Invalid cursor."]}, code="invalid") from None
+        fields = [model._meta.get_field(self._field_name(term)) for term in ordering]
+        descending = {term.startswith("-") for term in ordering}
+        if len(ordering) > 1 and len(descending) == 1 and not any(field.null for field in fields):
+            # One direction for every term (the common -created_at, -id): a row comparison, which the
+            # index on those columns uses as a bound, so a deep page costs what the first one does.
+            return Q(
+                RowComparison(
+                    [F(self._field_name(term)) for term in ordering],
+                    "<" if descending == {True} else ">",
+                    [Value(value, output_field=field) for value, field in zip(values, fields, strict=True)],
+                )
+            )
         condition = Q(pk__in=[])
         equal = Q()
         for term, value in zip(ordering, values, strict=True):
@@ -197,3 +210,33 @@ class Pagination(BasePagination):
             condition |= equal & Q(**{f"{name}__{lookup}": value})
             equal &= Q(**{name: value})
         return condition
+
+
+class RowComparison(Expression):
+    """``(a, b, ...) < (x, y, ...)``: SQL's row-wise comparison (lexicographic, for non-null values)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, lhs: list[Any], operator: str, rhs: list[Any]) -> None:
+        if operator not in ("<", ">") or len(lhs) != len(rhs):
+            raise ValueError("A row comparison needs < or > between rows of equal length.")
+        super().__init__()
+        self.lhs, self.operator, self.rhs = list(lhs), operator, list(rhs)
+
+    def get_source_expressions(self) -> list[Any]:
+        return [*self.lhs, *self.rhs]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        half = len(exprs) // 2
+        self.lhs, self.rhs = list(exprs[:half]), list(exprs[half:])
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        sql: dict[str, list[str]] = {"lhs": [], "rhs": []}
+        params: list[Any] = []
+        for side, expressions in (("lhs", self.lhs), ("rhs", self.rhs)):
+            for expression in expressions:
+                part, part_params = compiler.compile(expression)
+                sql[side].append(part)
+                params.extend(part_params)
+        return f"({', '.join(sql['lhs'])}) {self.operator} ({', '.join(sql['rhs'])})", tuple(params)

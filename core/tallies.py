@@ -77,6 +77,10 @@ def specs_for(table: str) -> list[TallySpec]:
     return list(_REGISTRY.get(table, []))
 
 
+def counted_tables() -> list[str]:
+    return sorted(_REGISTRY)
+
+
 # --- reading ------------------------------------------------------------------------------------
 
 
@@ -291,6 +295,19 @@ CREATE TRIGGER {fn}_update AFTER UPDATE ON {table}
 CREATE TRIGGER {fn}_truncate AFTER TRUNCATE ON {table}
   FOR EACH STATEMENT EXECUTE FUNCTION {fn}_truncate();
 
+DELETE FROM {TABLE} WHERE name IN ({names});
+INSERT INTO {TABLE} (name, k1, k2, slot, n, amount)
+SELECT d.name, d.k1, d.k2, 0, d.n, d.amount FROM ({_select_groups(specs, table, "")}) AS d;
+"""
+
+
+def recount_sql(table: str, specs: Sequence[TallySpec]) -> str:
+    """The counters of ``specs`` counted again from the rows: after a load that skipped the triggers
+    (``session_replication_role = replica``, as ``pg_restore`` and ``manage.py seed`` do)."""
+    table = _ident(table)
+    names = ", ".join(_literal(spec.name) for spec in specs)
+    return f"""
+LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE;
 DELETE FROM {TABLE} WHERE name IN ({names});
 INSERT INTO {TABLE} (name, k1, k2, slot, n, amount)
 SELECT d.name, d.k1, d.k2, 0, d.n, d.amount FROM ({_select_groups(specs, table, "")}) AS d;

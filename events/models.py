@@ -59,8 +59,14 @@ class AuditEvent(AppendOnlyModel):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["entity_type", "entity_id", "id"], name="events_audit_entity"),
-            models.Index(fields=["actor_id", "-created_at"], name="events_audit_actor"),
             models.Index(fields=["-created_at", "-id"], name="events_audit_created"),
+            # The list's filters, each newest first: ``action``, ``entity_type``, ``actor``.
+            models.Index(fields=["action", "-created_at", "-id"], name="events_audit_action_created"),
+            models.Index(fields=["entity_type", "-created_at", "-id"], name="events_audit_type_created"),
+            models.Index(fields=["actor_id", "-created_at", "-id"], name="events_audit_actor_created"),
+            # The admin's exact searches.
+            models.Index(fields=["entity_id"], name="events_audit_entity_id"),
+            models.Index(fields=["request_id"], name="events_audit_request_id"),
         ]
 
     def __str__(self) -> str:
@@ -76,7 +82,10 @@ class Event(AppendOnlyModel):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["type", "id"], name="events_event_type")]
+        indexes = [
+            models.Index(fields=["type", "id"], name="events_event_type"),
+            models.Index(fields=["created_at", "id"], name="events_event_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} #{self.pk}"

@@ -10,6 +10,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 
 from core.models import TimeStampedModel, VersionedModel
+from core.search import trigram_index
 
 NUMERO_MAX_LENGTH = 50
 NUMERO_REGEX = r"^[A-Za-z0-9/_.-]{1,50}$"
@@ -77,6 +78,12 @@ class Expediente(VersionedModel):
             # Narrow (and deduplicated by btree): the dashboard counts per estado from it alone.
             models.Index(fields=["estado"], name="expedientes_estado"),
             models.Index(fields=["-updated_at", "-id"], name="expedientes_updated"),
+            # ``ordering=estado`` (the narrow index above would sort each estado's rows by id).
+            models.Index(fields=["estado", "id"], name="expedientes_estado_id"),
+            # ``search`` (API and admin), see core.search.
+            trigram_index("numero", "expedientes_numero_trgm"),
+            trigram_index("solicitante", "expedientes_solicitante_trgm"),
+            trigram_index("concepto", "expedientes_concepto_trgm"),
         ]
 
     def __str__(self) -> str:

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, Func, Q, QuerySet, TextField, Value
+from django.db.models import QuerySet
 
 from accounts.permissions import is_staff_user
+from core.search import unaccent_search
 from events.models import AuditEvent
 from expedientes.models import Documento, Expediente
 
 SEARCH_FIELDS = ("numero", "solicitante", "concepto")
-
-
-class Unaccent(Func):
-    function = "UNACCENT"
-    output_field = TextField()
 
 
 def expedientes_visible_to(user: Any) -> QuerySet[Expediente]:
@@ -29,18 +25,11 @@ def expedientes_visible_to(user: Any) -> QuerySet[Expediente]:
 def search_expedientes(
     queryset: QuerySet[Expediente], text: str, fields: tuple[str, ...] = SEARCH_FIELDS
 ) -> QuerySet[Expediente]:
-    """Every whitespace-separated term must appear (case- and accent-insensitively) in one field."""
-    terms = text.split()
-    if not terms:
-        return queryset
-    queryset = queryset.alias(**{f"_search_{name}": Unaccent(F(name)) for name in fields})
-    for term in terms:
-        needle = Unaccent(Value(term))
-        match = Q()
-        for name in fields:
-            match |= Q(**{f"_search_{name}__icontains": needle})
-        queryset = queryset.filter(match)
-    return queryset
+    """Every whitespace-separated term must appear (case- and accent-insensitively) in one field.
+
+    Served by the trigram indexes on ``UPPER(immutable_unaccent(field))`` (see ``core.search``).
+    """
+    return unaccent_search(queryset, text, fields)
 
 
 def documentos_of(expediente: Expediente) -> QuerySet[Documento]:

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from core.adminkit import ActionsOnlyAdmin, badge, describe_refusal, run_per_row
 from core.exceptions import ApplicationError
 from orders import services
+from orders.filters import search_terms
 from orders.models import Cart, CartItem, Category, Order, OrderItem, OrderStatus, Payment, PaymentStatus, Product
 from orders.payments import services as payment_services
 from orders.workflow import TRANSITIONS
@@ -125,6 +126,10 @@ class ProductAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
     search_fields = ["name"]
     autocomplete_fields = ["category"]
     ordering = ["name", "id"]
+
+    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> tuple[Any, bool]:
+        # The API's search (trigram index), not Django's UPPER(name) LIKE that no index serves.
+        return search_terms(queryset, ["name"], search_term), False
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)

@@ -3,10 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
 from core.filters import UtcIsoDateTimeFilter
+from core.search import unaccent_search
 from orders.models import Order, OrderStatus, Product
 
 # Ids beyond a bigint match nothing; the database driver would refuse them instead.
@@ -38,13 +39,11 @@ def strict_boolean(**kwargs: Any) -> filters.TypedChoiceFilter:
 
 
 def search_terms(queryset: QuerySet, fields: list[str], value: str) -> QuerySet:
-    """Every whitespace-separated term must appear (case- and accent-insensitively) in one field."""
-    for term in value.split():
-        condition = Q()
-        for field in fields:
-            condition |= Q(**{f"{field}__unaccent__icontains": term})
-        queryset = queryset.filter(condition)
-    return queryset
+    """Every whitespace-separated term must appear (case- and accent-insensitively) in one field.
+
+    Served by the trigram indexes on ``UPPER(immutable_unaccent(field))`` (see ``core.search``).
+    """
+    return unaccent_search(queryset, value, fields)
 
 
 class ProductFilter(filters.FilterSet):

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from core.models import TimeStampedModel, VersionedModel
+from core.search import trigram_index
 
 DEFAULT_CURRENCY = "EUR"
 
@@ -45,6 +46,7 @@ class Product(VersionedModel):
             models.Index(fields=["-created_at", "-id"], name="orders_product_created"),
             models.Index(fields=["price", "id"], name="orders_product_price"),
             models.Index(fields=["name", "id"], name="orders_product_name"),
+            trigram_index("name", "orders_product_name_trgm"),
         ]
 
     def __str__(self) -> str:
@@ -104,6 +106,11 @@ class Order(VersionedModel):
             models.Index(fields=["user", "-created_at", "-id"], name="orders_order_user_created"),
             models.Index(fields=["-created_at", "-id"], name="orders_order_created"),
             models.Index(fields=["status"], name="orders_order_status"),
+            # ``?status=`` newest first, and the other orderings of the list.
+            models.Index(fields=["status", "-created_at", "-id"], name="orders_order_status_created"),
+            models.Index(fields=["-updated_at", "-id"], name="orders_order_updated"),
+            models.Index(fields=["total", "id"], name="orders_order_total"),
+            models.Index(fields=["status", "id"], name="orders_order_status_id"),
         ]
 
     def __str__(self) -> str:
@@ -168,7 +175,12 @@ class Payment(TimeStampedModel):
                 condition=models.Q(status__in=[s.value for s in PaymentStatus]), name="orders_payment_status_valid"
             ),
         ]
-        indexes = [models.Index(fields=["-created_at", "-id"], name="orders_payment_created")]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="orders_payment_created"),
+            models.Index(fields=["status", "-created_at", "-id"], name="orders_payment_status_created"),
+            models.Index(fields=["amount", "id"], name="orders_payment_amount"),
+            models.Index(fields=["status", "id"], name="orders_payment_status_id"),
+        ]
 
     def __str__(self) -> str:
         return f"payment {self.pk} ({self.status})"

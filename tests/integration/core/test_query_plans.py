@@ -1,0 +1,200 @@
+"""The hot queries' plans: an index, never a sequential scan of a big table.
+
+Tens of thousands of rows (inserted with ``generate_series``, then ANALYZE) are enough for the
+planner to cost a table as big: a plan that loses its index shows up here as a ``Seq Scan``. The
+querysets are the ones the API and the admin build (filtersets, selectors, the paginator's cursor
+condition), explained with ``EXPLAIN (FORMAT JSON)``.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.admin.sites import site
+from django.db import connection
+from django.db.models import QuerySet
+from django.test import RequestFactory
+
+from accounts.models import User
+from core.pagination import Pagination
+from events.filters import AuditEventFilter, EventFilter
+from events.models import AuditEvent, Event
+from expedientes.filters import ExpedienteFilter
+from expedientes.models import Expediente
+from expedientes.selectors import expedientes_visible_to, search_expedientes
+from orders.filters import OrderFilter
+from orders.models import Order
+
+pytestmark = pytest.mark.integration
+
+ROWS = 40_000
+BIG_TABLES = {"expedientes_expediente", "events_auditevent", "events_event", "orders_order"}
+
+FILL = f"""
+INSERT INTO accounts_user (password, is_superuser, email, username, full_name, role, is_active, is_staff,
+                           date_joined, version)
+SELECT '!', false, 'plan' || g || '@example.com', 'plan' || g, 'Plan ' || g,
+       CASE WHEN g <= 5 THEN 'clerk' ELSE 'citizen' END, true, g <= 5, now(), 1
+FROM generate_series(1, 200) AS g;
+
+INSERT INTO expedientes_expediente (created_at, updated_at, version, numero, solicitante, concepto, estado,
+                                    owner_id, assigned_to_id)
+SELECT now() - make_interval(secs => {ROWS} - g), now() - make_interval(secs => {ROWS} - g), 1,
+       'EXP-2024-' || lpad(g::text, 7, '0'),
+       (ARRAY['José', 'María', 'Inés', 'Raúl', 'Ángel'])[1 + g % 5] || ' '
+           || CASE WHEN g % 4000 = 7 THEN 'Quiñones' ELSE (ARRAY['García', 'Núñez', 'Pérez', 'Díaz'])[1 + g % 4] END,
+       (ARRAY['Licencia de obra menor', 'Subvención de fachada', 'Reclamación por daños'])[1 + g % 3],
+       CASE WHEN g % 200 = 0 THEN 'archivado' ELSE (ARRAY['iniciado', 'en_revision', 'aprobado'])[1 + g % 3] END,
+       (SELECT min(id) FROM accounts_user) + 5 + g % 195, NULL
+FROM generate_series(1, {ROWS}) AS g;
+
+INSERT INTO events_auditevent (actor_id, entity_type, entity_id, action, changes, request_id, created_at)
+SELECT g % 200, CASE WHEN g % 2 = 0 THEN 'expediente' ELSE 'order' END, (g / 2)::text,
+       CASE WHEN g % 250 = 0 THEN 'delete' WHEN g % 3 = 0 THEN 'transition' ELSE 'create' END,
+       '{{}}'::jsonb, NULL, now() - make_interval(secs => {ROWS} - g)
+FROM generate_series(1, {ROWS}) AS g;
+
+INSERT INTO events_event (type, data, created_at)
+SELECT CASE WHEN g % 250 = 0 THEN 'expediente.deleted' WHEN g % 2 = 0 THEN 'expediente.created'
+            ELSE 'order.created' END,
+       '{{}}'::jsonb, now() - make_interval(secs => {ROWS} - g)
+FROM generate_series(1, {ROWS}) AS g;
+
+INSERT INTO orders_order (created_at, updated_at, version, status, total, currency, shipping_address, user_id)
+SELECT now() - make_interval(secs => {ROWS} - g), now() - make_interval(secs => {ROWS} - g), 1,
+       CASE WHEN g % 200 = 0 THEN 'rejected' ELSE (ARRAY['pending', 'confirmed', 'delivered'])[1 + g % 3] END,
+       g % 500, 'EUR', 'calle Mayor ' || g, (SELECT min(id) FROM accounts_user) + 5 + g % 195
+FROM generate_series(1, {ROWS}) AS g;
+
+ANALYZE accounts_user, expedientes_expediente, events_auditevent, events_event, orders_order;
+"""  # noqa: S608 - module constants only
+TABLES = "events_event, events_auditevent, orders_order, expedientes_expediente, accounts_user"
+
+
+@pytest.fixture(scope="module")
+def big_tables(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """Committed once for the module (a rollback per test would re-insert them every time)."""
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+            cursor.execute(FILL)
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+
+
+def plan_nodes(queryset: QuerySet) -> list[dict[str, Any]]:
+    plan = json.loads(queryset.explain(format="json"))
+    nodes: list[dict[str, Any]] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        nodes.append(node)
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan[0]["Plan"])
+    return nodes
+
+
+def assert_indexed(queryset: QuerySet, *index_prefixes: str) -> list[dict[str, Any]]:
+    """No sequential scan of a big table; when given, one of the indexes named is used."""
+    nodes = plan_nodes(queryset)
+    seq = [node["Relation Name"] for node in nodes if node["Node Type"] == "Seq Scan"]
+    assert not set(seq) & BIG_TABLES, f"sequential scan of {seq}: {nodes[0]}"
+    if index_prefixes:
+        used = {node.get("Index Name", "") for node in nodes}
+        assert any(name.startswith(index_prefixes) for name in used), f"none of {index_prefixes} in {used}"
+    return nodes
+
+
+@pytest.fixture
+def staff(big_tables: None, db: None) -> User:
+    return User.objects.filter(role="clerk").first()  # type: ignore[return-value]
+
+
+def expedientes(staff: User, **params: str) -> QuerySet[Expediente]:
+    return ExpedienteFilter(data=params, queryset=expedientes_visible_to(staff)).qs.order_by("-created_at", "-id")
+
+
+def test_expedientes_list_walks_the_created_index(staff: User) -> None:
+    assert_indexed(expedientes(staff)[:21], "expedientes_created")
+
+
+def test_expedientes_estado_filter_uses_an_estado_index(staff: User) -> None:
+    assert_indexed(expedientes(staff, estado="archivado")[:21], "expedientes_estado")
+
+
+def test_expedientes_search_common_term_is_not_a_table_scan(staff: User) -> None:
+    assert_indexed(expedientes(staff, search="garcia")[:21])
+
+
+@pytest.mark.parametrize("term", ["QUIÑONES", "quinones", "EXP-2024-0012345", "2024-0012345"])
+def test_expedientes_search_rare_term_uses_the_trigram_indexes(staff: User, term: str) -> None:
+    assert_indexed(expedientes(staff, search=term)[:21], "expedientes_numero_trgm", "expedientes_solicitante_trgm")
+    assert expedientes(staff, search=term).exists()
+
+
+def test_expedientes_search_counts_through_the_trigram_indexes(staff: User) -> None:
+    assert_indexed(expedientes(staff, search="quiñones").order_by(), "expedientes_solicitante_trgm")
+
+
+def _fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).upper()
+
+
+@pytest.mark.parametrize("text", ["ñ", "AN", "Ía", "01", "-0", "ab quiñones", "Ñ garcía"])
+def test_expedientes_search_short_terms_are_still_correct(staff: User, text: str) -> None:
+    """Terms without a trigram take the unindexed path: same answers, case and accents ignored."""
+    rows = Expediente.objects.values_list("pk", "numero", "solicitante", "concepto")
+    expected = {
+        pk for pk, *fields in rows if all(any(_fold(term) in _fold(field) for field in fields) for term in text.split())
+    }
+    assert set(search_expedientes(Expediente.objects.all(), text).values_list("pk", flat=True)) == expected
+
+
+def test_expedientes_cursor_deep_page_is_an_index_range(staff: User) -> None:
+    queryset = expedientes(staff)
+    deep = queryset.order_by("created_at", "id")[100]  # the 100th oldest: ~40k rows deep
+    ordering = ["-created_at", "-id"]
+    values = [deep.created_at.isoformat(), str(deep.pk)]
+    condition = Pagination()._after(ordering, values, queryset)
+    nodes = assert_indexed(queryset.filter(condition)[:21], "expedientes_created")
+    conds = " ".join(node.get("Index Cond", "") for node in nodes)
+    assert "ROW(created_at, id) <" in conds, conds
+    assert [row.pk for row in queryset.filter(condition)[:3]] == [
+        row.pk for row in queryset.filter(created_at__lte=deep.created_at).exclude(pk__gte=deep.pk)[:3]
+    ]
+
+
+def test_expedientes_admin_changelist_search_uses_the_trigram_indexes(staff: User) -> None:
+    model_admin = site._registry[Expediente]
+    request = RequestFactory().get("/admin/expedientes/expediente/", {"q": "quiñones"})
+    request.user = staff
+    queryset, _ = model_admin.get_search_results(request, model_admin.get_queryset(request), "quiñones")
+    assert_indexed(queryset.order_by("-created_at", "-id")[:50], "expedientes_solicitante_trgm")
+
+
+def test_audit_events_by_action_use_the_action_index(big_tables: None, db: None) -> None:
+    queryset = AuditEventFilter(data={"action": "delete"}, queryset=AuditEvent.objects.all()).qs
+    assert_indexed(queryset.order_by("-created_at", "-id")[:21], "events_audit_action_created")
+
+
+def test_audit_events_by_actor_and_entity_type_use_an_index(big_tables: None, db: None) -> None:
+    for params in ({"actor": "17"}, {"entity_type": "order", "entity_id": "12"}):
+        queryset = AuditEventFilter(data=params, queryset=AuditEvent.objects.all()).qs
+        assert_indexed(queryset.order_by("-created_at", "-id")[:21], "events_audit_")
+
+
+def test_events_filters_use_an_index(big_tables: None, db: None) -> None:
+    queryset = EventFilter(data={"type": "expediente.deleted", "after": "30000"}, queryset=Event.objects.all()).qs
+    assert_indexed(queryset.order_by("id")[:21], "events_event_")
+    assert_indexed(Event.objects.order_by("created_at", "id")[:21], "events_event_created")
+
+
+def test_orders_by_status_use_the_status_index(big_tables: None, db: None) -> None:
+    queryset = OrderFilter(data={"status": "rejected"}, queryset=Order.objects.all()).qs
+    assert_indexed(queryset.order_by("-created_at", "-id")[:21], "orders_order_status")
