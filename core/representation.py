@@ -18,17 +18,19 @@ a dict whose keys read as attributes, so no model instance is built per row.
 from __future__ import annotations
 
 import datetime
+import keyword
 import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 from rest_framework import fields, relations, serializers
 from rest_framework.fields import SkipField
 
 _UTC = datetime.UTC
-_ZERO = datetime.timedelta(0)
 
 # to_representation implementations that return a database value unchanged (for the types a column
 # of that kind holds): CharField is str(value), IntegerField int(value), ChoiceField the value when
@@ -68,21 +70,51 @@ def _datetime_converter(field: fields.DateTimeField) -> Callable[[Any], Any]:
         return slow
 
     def convert(value: Any) -> Any:
-        # DRF: localtime (UTC here) then isoformat with "+00:00" spelled "Z".
-        if type(value) is datetime.datetime and value.utcoffset() == _ZERO:
-            text = value.isoformat()
-            return text[:-6] + "Z" if text.endswith("+00:00") else text
+        # DRF: localtime (UTC: renderer() only compiles while UTC is current) then isoformat with
+        # "+00:00" spelled "Z". Database values arrive in UTC already.
+        if value.__class__ is datetime.datetime and value.tzinfo is not None:
+            if value.tzinfo is not _UTC:
+                value = value.astimezone(_UTC)
+            return value.isoformat()[:-6] + "Z"
         return slow(value)
 
     return convert
 
 
-def _converter(field: fields.Field) -> Callable[[Any], Any] | None:
+# Columns whose non-None values are already of the type a passthrough field checks for.
+_COLUMN_TYPES: dict[Any, set[str]] = {
+    fields.CharField.to_representation: {"CharField", "TextField", "SlugField"},
+    fields.ChoiceField.to_representation: {"CharField", "TextField", "SlugField"},
+    fields.IntegerField.to_representation: {
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+        "AutoField",
+        "BigAutoField",
+        "SmallAutoField",
+    },
+    fields.BooleanField.to_representation: {"BooleanField"},
+}
+
+
+def _column_type(model: Any, name: str) -> str | None:
+    """The internal type of the column behind attribute ``name`` (a foreign key: its target's)."""
+    for field in getattr(getattr(model, "_meta", None), "concrete_fields", ()):
+        if field.attname == name:
+            target = field.target_field if field.is_relation else field
+            return str(target.get_internal_type())
+    return None
+
+
+def _converter(field: fields.Field, column_type: str | None = None) -> Callable[[Any], Any] | None:
     """How a non-None attribute becomes its representation; None means "unchanged"."""
     method = type(field).to_representation
     if method in _PASSTHROUGH:
         types = _PASSTHROUGH_TYPES.get(method)
-        if types is None:
+        if types is None or column_type in _COLUMN_TYPES.get(method, ()):
             return None
         slow = field.to_representation
 
@@ -113,16 +145,19 @@ _CONTEXT_FIELDS = (fields.FileField, relations.HyperlinkedRelatedField, relation
 
 @dataclass(frozen=True)
 class _Template:
-    """A serializer class compiled once: per field, how to read it and how to convert it.
+    """A serializer class compiled once: per field, what to read and how to convert it.
 
-    ``kind`` is ``"attr"`` (``get``, ``convert``), ``"method"`` (``name``: bound per serializer
-    instance, so ``self.context`` is the request's) or ``"many"`` (``get`` reads the related objects,
-    ``child`` is the nested serializer class, bound per instance with the same context).
+    ``steps`` are ``(key, kind, name, extra)``: ``"attr"`` reads attribute ``name`` and maps a
+    non-None value through ``extra`` (None: unchanged); ``"method"`` calls the serializer's method
+    ``name``; ``"many"`` renders the related objects in attribute ``name`` with the serializer class
+    ``extra``. Methods and nested serializers are bound per serializer instance, so they see the
+    request's context. ``make`` builds the render function of one instance from those bindings.
     """
 
-    steps: tuple[tuple[str, str, Any, Any], ...]
+    steps: tuple[tuple[str, str, str, Any], ...]
     # Every field reads a column or an annotation by this name (None: some field needs the model).
     columns: frozenset[str] | None
+    make: Callable[[list[Any]], Callable[[Any], dict[str, Any]]]
 
 
 _templates: dict[type, _Template | None] = {}
@@ -133,7 +168,7 @@ def _template(cls: type[FastRepresentation]) -> _Template | None:
     if cls in _templates:
         return _templates[cls]
     prototype = cls()
-    steps: list[tuple[str, str, Any, Any]] = []
+    steps: list[tuple[str, str, str, Any]] = []
     columns: set[str] | None = set()
     for field in prototype._readable_fields:  # type: ignore[attr-defined]
         key = field.field_name
@@ -141,28 +176,59 @@ def _template(cls: type[FastRepresentation]) -> _Template | None:
             steps.append((key, "method", field.method_name, None))
             continue
         read, name = _attribute_reader(field)
+        if read is None or not name.isidentifier() or keyword.iskeyword(name):
+            break
         if isinstance(field, serializers.ListSerializer):
             child = type(field.child)
-            if read is None or not issubclass(child, FastRepresentation) or _template(child) is None:
+            if not issubclass(child, FastRepresentation) or _template(child) is None:
                 break
-            steps.append((key, "many", read, child))
+            steps.append((key, "many", name, child))
             columns = None
             continue
-        if read is None or isinstance(field, (serializers.BaseSerializer, *_CONTEXT_FIELDS)):
+        if isinstance(field, (serializers.BaseSerializer, *_CONTEXT_FIELDS)):
             break
         if isinstance(field, relations.PrimaryKeyRelatedField):
             convert = field.pk_field.to_representation if field.pk_field is not None else None
         else:
-            convert = _converter(field)
-        steps.append((key, "attr", read, convert))
+            convert = _converter(field, _column_type(getattr(getattr(cls, "Meta", None), "model", None), name))
+        steps.append((key, "attr", name, convert))
         if columns is not None:
             columns.add(name)
     else:
-        template: _Template | None = _Template(tuple(steps), frozenset(columns) if columns is not None else None)
+        template: _Template | None = _Template(
+            tuple(steps), frozenset(columns) if columns is not None else None, _generate(steps)
+        )
         _templates[cls] = template
         return template
     _templates[cls] = None
     return None
+
+
+def _generate(steps: list[tuple[str, str, str, Any]]) -> Callable[[list[Any]], Callable[[Any], dict[str, Any]]]:
+    """Python source for one dict literal over ``obj``: no loop, no per-field call unless converting.
+
+    Only attribute names (identifiers, checked above) and ``repr`` of the keys reach the source.
+    """
+    items = []
+    for i, (key, kind, name, extra) in enumerate(steps):
+        if kind == "method":
+            expression = f"a{i}(obj)"
+        elif kind == "attr" and extra is None:
+            expression = f"obj.{name}"
+        else:
+            expression = f"(None if (v{i} := obj.{name}) is None else a{i}(v{i}))"
+        items.append(f"{key!r}: {expression}")
+    unpack = "".join(f"a{i}, " for i in range(len(steps)))
+    source = (
+        "def make(args):\n"
+        f"    ({unpack}) = args\n"
+        "    def render(obj):\n"
+        f"        return {{{', '.join(items)}}}\n"
+        "    return render\n"
+    )
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<FastRepresentation>", "exec"), namespace)  # noqa: S102 - source built above
+    return namespace["make"]
 
 
 def _compile_field(serializer: serializers.Serializer, field: fields.Field) -> Step:
@@ -188,11 +254,11 @@ def _fallback(field: fields.Field) -> Callable[[Any], Any]:
     return generic
 
 
-def _many(child_plan: Plan) -> Callable[[Any], list[dict[str, Any]]]:
+def _many(child: Callable[[Any], dict[str, Any]]) -> Callable[[Any], list[dict[str, Any]]]:
     def render_many(items: Any) -> list[dict[str, Any]]:
         if isinstance(items, models.Manager):
             items = items.all()
-        return [render(child_plan, item) for item in items]
+        return [child(item) for item in items]
 
     return render_many
 
@@ -222,30 +288,36 @@ class FastRepresentation(serializers.BaseSerializer):
     # Set on a serializer whose method fields read only columns and annotations, so its lists may be
     # fetched as ``.values()`` rows (see values_columns).
     methods_read_columns_only = False
-    _plan: Plan | None = None
+    _renderer: Callable[[Any], dict[str, Any]] | None = None
 
-    def plan(self) -> Plan:
-        if self._plan is None:
+    def renderer(self) -> Callable[[Any], dict[str, Any]]:
+        """``renderer()(obj)`` is this serializer's representation of ``obj``; built once per instance."""
+        if self._renderer is None:
             template = _template(type(self))
-            if template is None:
-                self._plan = [
+            if timezone.get_current_timezone_name() != "UTC":
+                # DRF renders datetimes in the active time zone; the compiled converters assume UTC.
+                self._renderer = partial(serializers.Serializer.to_representation, self)
+            elif template is None:
+                plan = [
                     (field.field_name, *_compile_field(self, field))
                     for field in self._readable_fields  # type: ignore[attr-defined]
                 ]
+                self._renderer = partial(render, plan)
             else:
-                self._plan = [self._bind(step) for step in template.steps]
-        return self._plan
+                self._renderer = template.make(
+                    [self._bind(kind, name, extra) for _, kind, name, extra in template.steps]
+                )
+        return self._renderer
 
-    def _bind(self, step: tuple[str, str, Any, Any]) -> tuple[str, Callable[[Any], Any], Any]:
-        key, kind, first, second = step
+    def _bind(self, kind: str, name: str, extra: Any) -> Any:
         if kind == "method":
-            return key, getattr(self, first), None
+            return getattr(self, name)
         if kind == "many":
-            return key, first, _many(second(context=self.context).plan())
-        return key, first, second
+            return _many(extra(context=self.context).renderer())
+        return extra
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
-        return render(self.plan(), instance)
+        return self.renderer()(instance)
 
 
 _columns_cache: dict[tuple[type, type, tuple[str, ...]], list[str] | None] = {}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -159,13 +161,17 @@ class ExpedienteSerializer(FastRepresentation, serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ESTADO_CHOICES)))
     def get_allowed_transitions(self, obj: Expediente) -> list[str]:
+        return self._targets(obj.estado, obj.owner_id)
+
+    @cached_property
+    def _targets(self) -> Callable[[str, int | None], list[str]]:
+        """The targets for a row's estado and owner; the caller is looked up once per serializer."""
         user = self.context.get("user")
         if user is None:
-            request = self.context.get("request")
-            user = getattr(request, "user", None)
+            user = getattr(self.context.get("request"), "user", None)
         if user is None:
-            return workflow.targets_from(obj.estado)
-        return workflow.allowed_targets(obj.estado, user, obj.owner_id)
+            return lambda estado, owner_id: workflow.targets_from(estado)
+        return lambda estado, owner_id: workflow.allowed_targets(estado, user, owner_id)
 
 
 class DocumentoSerializer(FastRepresentation, serializers.ModelSerializer):

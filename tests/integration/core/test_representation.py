@@ -178,3 +178,14 @@ def test_the_fast_loader_is_installed_on_every_connection() -> None:
     loader = connection.connection.adapters.get_loader(1184, 0)  # timestamptz, text format
     assert loader.__name__ == "FastTzLoader"
     assert loader.timezone == connection.timezone
+
+
+def test_an_active_time_zone_other_than_utc_renders_as_drf_does(citizen: Any) -> None:
+    from django.utils import timezone
+
+    expediente = baker.make(Expediente, numero="EXP-TZ", solicitante="Ana", owner=citizen)
+    with timezone.override("Europe/Madrid"):
+        serializer = ExpedienteSerializer(context={"user": citizen})
+        rendered = serializer.to_representation(expediente)
+        assert rendered == drf_representation(serializer, expediente)
+    assert rendered["created_at"].endswith(("+01:00", "+02:00"))
