@@ -33,7 +33,10 @@ def fast_tz_loader(tz: datetime.tzinfo) -> type:
                 value = datetime.datetime.fromisoformat(bytes(data).decode())
             except ValueError:
                 return super().load(data)
-            if value.tzinfo is None:
+            tzinfo = value.tzinfo
+            if tzinfo is tz:
+                return value
+            if tzinfo is None:
                 return super().load(data)
             return value.replace(tzinfo=tz) if value.utcoffset() == tz.utcoffset(value) else value.astimezone(tz)
 

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from core import tallies
 from core.filters import ordering_of
-from core.representation import as_rows, values_columns
+from core.representation import fetch_rows, values_columns
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
@@ -81,7 +81,7 @@ class Pagination(BasePagination):
         columns = values_columns(get_serializer_class(), queryset) if get_serializer_class is not None else None
         if columns is None:
             return list(queryset)
-        return as_rows(queryset.values(*columns))
+        return fetch_rows(queryset, columns)
 
     def get_paginated_response(self, data: Any) -> Response:
         if self.mode == "cursor":

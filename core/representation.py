@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 import keyword
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -112,6 +112,10 @@ def _column_type(model: Any, name: str) -> str | None:
 def _converter(field: fields.Field, column_type: str | None = None) -> Callable[[Any], Any] | None:
     """How a non-None attribute becomes its representation; None means "unchanged"."""
     method = type(field).to_representation
+    if isinstance(field, fields.BigIntegerField) and not getattr(
+        field, "coerce_to_string", fields.api_settings.COERCE_BIGINT_TO_STRING
+    ):
+        method = fields.IntegerField.to_representation  # ints stay ints unless coerced to strings
     if method in _PASSTHROUGH:
         types = _PASSTHROUGH_TYPES.get(method)
         if types is None or column_type in _COLUMN_TYPES.get(method, ()):
@@ -353,5 +357,6 @@ def _values_columns(
     return [*concrete, *annotations]
 
 
-def as_rows(values: Iterable[dict[str, Any]]) -> list[Row]:
-    return [Row(row) for row in values]
+def fetch_rows(queryset: models.QuerySet, columns: list[str]) -> list[Row]:
+    """The queryset's rows as :class:`Row` objects over ``columns`` (tuples zipped, no per-row dict comprehension)."""
+    return [Row(dict(zip(columns, values, strict=True))) for values in queryset.values_list(*columns)]

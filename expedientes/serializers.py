@@ -171,7 +171,7 @@ class ExpedienteSerializer(FastRepresentation, serializers.ModelSerializer):
             user = getattr(self.context.get("request"), "user", None)
         if user is None:
             return lambda estado, owner_id: workflow.targets_from(estado)
-        return lambda estado, owner_id: workflow.allowed_targets(estado, user, owner_id)
+        return workflow.targets_for(user)
 
 
 class DocumentoSerializer(FastRepresentation, serializers.ModelSerializer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -46,10 +47,21 @@ def targets_from(source: str) -> list[str]:
 
 def allowed_targets(source: str, user: Any, owner_id: int | None) -> list[str]:
     """The targets ``user`` may take now from ``source`` (role and state both considered)."""
+    return targets_for(user)(source, owner_id)
+
+
+def targets_for(user: Any) -> Callable[[str, int | None], list[str]]:
+    """``allowed_targets`` for one caller, its role read once (a list page asks for every row)."""
+    if user is None:
+        return lambda source, owner_id: []
     if is_staff_user(user):
-        return targets_from(source)
-    owner = user is not None and owner_id is not None and user.pk == owner_id
-    return list(_OWNER_TARGETS.get(source, ()) if owner else ())
+        return lambda source, owner_id: list(_TARGETS.get(source, ()))
+    user_pk = user.pk
+
+    def for_citizen(source: str, owner_id: int | None) -> list[str]:
+        return list(_OWNER_TARGETS.get(source, ())) if owner_id is not None and owner_id == user_pk else []
+
+    return for_citizen
 
 
 # The table read once per process: a list page asks for every row.
