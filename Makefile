@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint fmt worker beat bench migrate superuser clean check-compose
+.PHONY: install run test lint fmt worker beat bench bench-webhooks migrate superuser clean check-compose
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ beat: install
 
 bench: install
 	$(BIN)/python -m tests.bench
+
+# One Celery worker process against its own redis-server and a loopback receiver (JSON in bench/results/).
+BENCH_WEBHOOKS_ARGS ?=
+bench-webhooks: install
+	$(BIN)/python -m tests.bench.webhooks $(BENCH_WEBHOOKS_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
