@@ -111,13 +111,21 @@ def schedule_next(
     return delay
 
 
+def done_fields(now: datetime) -> dict[str, Any]:
+    """What a row that succeeded looks like (for ``mark_done`` and bulk updates alike)."""
+    return {
+        "status": OutboxStatus.SUCCEEDED,
+        "next_attempt_at": None,
+        "locked_until": None,
+        "lease_token": "",
+        "last_error": "",
+        "completed_at": now,
+    }
+
+
 def mark_done(row: OutboxRow, *, now: datetime) -> None:
-    row.status = OutboxStatus.SUCCEEDED
-    row.next_attempt_at = None
-    row.locked_until = None
-    row.lease_token = ""
-    row.last_error = ""
-    row.completed_at = now
+    for name, value in done_fields(now).items():
+        setattr(row, name, value)
 
 
 # --- ringing the doorbell ------------------------------------------------------------------------
