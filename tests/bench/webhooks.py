@@ -91,7 +91,7 @@ def run_receiver(port: int) -> None:
                 head = await reader.readuntil(b"\r\n\r\n")
                 arrived = time.time()
                 lines = head.split(b"\r\n")
-                method, path = lines[0].split(b" ")[:2]
+                _method, path = lines[0].split(b" ")[:2]
                 headers = {}
                 for line in lines[1:]:
                     name, sep, value = line.partition(b":")
@@ -377,7 +377,7 @@ def main(argv: list[str]) -> int:
         for endpoints in [int(part) for part in args.endpoints.split(",") if part]:
             workers: list[subprocess.Popen[bytes]] = []
 
-            def start_worker() -> None:
+            def start_worker(workers: list[subprocess.Popen[bytes]] = workers) -> None:
                 with (logs / "worker.log").open("ab") as out:
                     workers.append(
                         subprocess.Popen(
