@@ -21,7 +21,7 @@ import requests
 import urllib3
 import urllib3.connection
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
@@ -262,19 +262,19 @@ class Job:
 
 LOST = "No result: the worker was lost during the attempt"
 
-# ``mine``: the delivery the message named; ``others``: further due deliveries (oldest due first)
+# ``mine``: the deliveries the message named; ``others``: further due deliveries (oldest due first)
 # nobody holds, skipping rows another worker is claiming. A lease that ran out with a token still
 # set means a worker died during that attempt: the attempt is recorded as lost here too.
 CLAIM_SQL = """
 WITH mine AS (
     SELECT id, lease_token FROM {delivery}
-    WHERE id = %(first)s AND status = 'pending' AND next_attempt_at <= %(now)s
+    WHERE id = ANY(%(mine)s) AND status = 'pending' AND next_attempt_at <= %(now)s
       AND (locked_until IS NULL OR locked_until <= %(now)s)
     FOR UPDATE SKIP LOCKED
 ), others AS (
     SELECT id, lease_token FROM {delivery}
     WHERE status = 'pending' AND next_attempt_at <= %(now)s
-      AND (locked_until IS NULL OR locked_until <= %(now)s) AND id <> %(first)s
+      AND (locked_until IS NULL OR locked_until <= %(now)s) AND NOT (id = ANY(%(mine)s))
     ORDER BY next_attempt_at, id
     LIMIT %(more)s
     FOR UPDATE SKIP LOCKED
@@ -296,12 +296,12 @@ SELECT c.id, c.attempt_count, c.lease_token, e.id, e.type, e.data, e.created_at,
 FROM claimed c
 JOIN {event} e ON e.id = c.event_id
 JOIN {endpoint} p ON p.id = c.endpoint_id
-ORDER BY c.id = %(first)s DESC, c.id
+ORDER BY c.id = ANY(%(mine)s) DESC, c.id
 """
 
 
-def claim(first: int, *, more: int = 0, now: datetime | None = None) -> list[Job]:
-    """Lease delivery ``first`` (when due and free) and up to ``more`` other due, free deliveries.
+def claim(mine: list[int], *, more: int = 0, now: datetime | None = None) -> list[Job]:
+    """Lease deliveries ``mine`` (those due and free) and up to ``more`` other due, free deliveries.
 
     One statement, in its own short transaction: the lease (not a row lock) protects the rows
     while the HTTP calls run, so no database transaction stays open across the network.
@@ -314,7 +314,7 @@ def claim(first: int, *, more: int = 0, now: datetime | None = None) -> list[Job
         endpoint=WebhookEndpoint._meta.db_table,
     )
     params: dict[str, Any] = {
-        "first": first,
+        "mine": list(mine),
         "more": max(more, 0),
         "now": now,
         "lease_until": now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
@@ -364,18 +364,23 @@ DISABLED = "Endpoint is disabled"
 
 
 def deliver(*, delivery_id: int, batch: int = 1) -> str:
-    """Make the next attempt of a delivery if it is due and free; returns what happened to it.
+    """Make the next attempt of a delivery if it is due and free; returns what happened to it."""
+    return deliver_many([delivery_id], batch=batch).get(delivery_id, "skipped")
 
-    With ``batch`` > 1 (a worker), up to ``batch - 1`` other due deliveries nobody holds go in the
-    same run, sent one after another over keep-alive connections and finished together (at least
+
+def deliver_many(delivery_ids: list[int], *, batch: int = 1) -> dict[int, str]:
+    """Make the next attempt of each delivery that is due and free; returns what happened to each.
+
+    With ``batch`` above their number (a worker), other due deliveries nobody holds go in the
+    same run, up to ``batch`` in all, sent one after another over keep-alive connections and finished together (at least
     every ``WEBHOOK_BATCH_FLUSH_SECONDS``), so the messages for them find them done. Safe to run
     any number of times for the same delivery: the lease lets one worker at a time attempt it, and
     each attempt number is recorded at most once. A worker killed during a run leaves its claims
     to run out; each is then recorded as a lost attempt and retried, as a single one always was.
     """
-    jobs = claim(delivery_id, more=batch - 1)
+    jobs = claim(delivery_ids, more=batch - len(delivery_ids))
     if not jobs:
-        return "skipped"
+        return {}
     timeout = float(settings.WEBHOOK_TIMEOUT_SECONDS)
     started = time.monotonic()
     lease_ends = started + settings.OUTBOX_LEASE_SECONDS
@@ -416,7 +421,7 @@ def deliver(*, delivery_id: int, batch: int = 1) -> str:
             answers.update(finish_all(results))
             results, flushed = [], time.monotonic()
     answers.update(finish_all(results))
-    return answers.get(delivery_id, "skipped")
+    return answers
 
 
 EXTEND_SQL = """
@@ -477,6 +482,11 @@ def finish_all(results: list[Result]) -> dict[int, str]:
     if not results:
         return {}
     now = timezone.now()
+    if all(result.outcome is not None and result.outcome.succeeded for result in results):
+        try:
+            return _finish_succeeded(results, now)
+        except IntegrityError:  # a delivery deleted under us (its endpoint was): the careful way
+            logger.info("webhooks: finishing %d deliveries row by row", len(results), exc_info=True)
     answers: dict[int, str] = {}
     with transaction.atomic():
         rows = {
@@ -527,6 +537,54 @@ def finish_all(results: list[Result]) -> dict[int, str]:
         if reset:
             _endpoint_succeeded(sorted(reset))
     return answers
+
+
+# Every attempt succeeded (the common case): record the attempts, finish the deliveries still
+# pending and end the failure streak of their endpoints, in one statement (its own transaction).
+FINISH_SUCCEEDED_SQL = """
+WITH results (id, number, at, status_code, duration_ms, excerpt) AS (
+    SELECT * FROM unnest(%(ids)s::bigint[], %(numbers)s::integer[], %(ats)s::timestamptz[],
+                         %(codes)s::integer[], %(durations)s::integer[], %(excerpts)s::text[])
+), done AS (
+    UPDATE {delivery} AS d SET {done}, last_status_code = r.status_code, updated_at = %(now)s
+    FROM results r WHERE d.id = r.id AND d.status = 'pending'
+    RETURNING d.id, d.endpoint_id
+), attempts AS (
+    INSERT INTO {attempt} (delivery_id, number, at, status_code, duration_ms, error, response_excerpt)
+    SELECT r.id, r.number, r.at, r.status_code, r.duration_ms, '', r.excerpt
+    FROM results r JOIN {delivery} d ON d.id = r.id
+    ON CONFLICT (delivery_id, number) DO NOTHING
+), streaks AS (
+    UPDATE {endpoint} SET failing_since = NULL, consecutive_failures = 0
+    WHERE id IN (SELECT endpoint_id FROM done) AND failing_since IS NOT NULL
+)
+SELECT r.id, EXISTS (SELECT 1 FROM done WHERE done.id = r.id)
+FROM results r JOIN {delivery} d ON d.id = r.id
+"""
+
+
+def _finish_succeeded(results: list[Result], now: datetime) -> dict[int, str]:
+    done = outbox.done_fields(now)
+    sql = FINISH_SUCCEEDED_SQL.format(
+        delivery=WebhookDelivery._meta.db_table,
+        attempt=WebhookAttempt._meta.db_table,
+        endpoint=WebhookEndpoint._meta.db_table,
+        done=", ".join(f"{name} = %(done_{name})s" for name in done),
+    )
+    outcomes = [result.outcome for result in results if result.outcome is not None]
+    params: dict[str, Any] = {f"done_{name}": value for name, value in done.items()}
+    params.update(
+        now=now,
+        ids=[result.pk for result in results],
+        numbers=[result.number for result in results],
+        ats=[result.at for result in results],
+        codes=[outcome.status_code for outcome in outcomes],
+        durations=[outcome.duration_ms for outcome in outcomes],
+        excerpts=[outcome.excerpt for outcome in outcomes],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {pk: "succeeded" if finished else "recorded" for pk, finished in cursor.fetchall()}
 
 
 def _failed(delivery: WebhookDelivery, token: str, outcome: Outcome | None, now: datetime) -> str:

@@ -9,10 +9,18 @@ from events import delivery, emails, outbox
 from events import worker as _worker  # noqa: F401 - connects the in-worker sweep to the worker signals
 
 
+@shared_task(name="events.deliver_webhooks", ignore_result=True, bind=True)
+def deliver_webhooks(self: Task, delivery_ids: list[int]) -> dict[int, str]:
+    # In a worker, one run also takes other due deliveries (up to WEBHOOK_BATCH_SIZE in all); run
+    # eagerly (no broker: right after the commit that queued them, or in the sweep command) it
+    # sends only its own.
+    batch = len(delivery_ids) if self.request.is_eager else settings.WEBHOOK_BATCH_SIZE
+    return delivery.deliver_many(delivery_ids, batch=batch)
+
+
 @shared_task(name="events.deliver_webhook", ignore_result=True, bind=True)
 def deliver_webhook(self: Task, delivery_id: int) -> str:
-    # In a worker, one run also takes other due deliveries; run eagerly (no broker: inside the
-    # request that committed them, or the sweep command) it sends only its own.
+    """One delivery (messages queued by earlier versions; ``deliver_webhooks`` does the same)."""
     batch = 1 if self.request.is_eager else settings.WEBHOOK_BATCH_SIZE
     return delivery.deliver(delivery_id=delivery_id, batch=batch)
 

@@ -164,6 +164,12 @@ def process(argv: list[str], log: Path, env: dict[str, str] | None = None) -> It
 def stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is not None:
         return
+    if "py-spy" in str(proc.args):  # it stops (and writes its file) when the profiled worker has gone
+        try:
+            proc.wait(timeout=20)
+            return
+        except subprocess.TimeoutExpired:
+            pass
     os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(timeout=20)
@@ -324,6 +330,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rate", type=float, default=100.0, help="events/s in the steady phase (default 100)")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the steady phase (default 10)")
     parser.add_argument("--label", default="", help="a word saved with the results (e.g. before/after)")
+    parser.add_argument(
+        "--py-spy",
+        action="store_true",
+        help="profile the worker during each backlog with py-spy (collapsed stacks under bench/results/)",
+    )
     args = parser.parse_args(argv)
 
     redis_port, receiver_port = free_port(), free_port()
@@ -377,18 +388,28 @@ def main(argv: list[str]) -> int:
         for endpoints in [int(part) for part in args.endpoints.split(",") if part]:
             workers: list[subprocess.Popen[bytes]] = []
 
-            def start_worker(workers: list[subprocess.Popen[bytes]] = workers) -> None:
+            def start_worker(workers: list[subprocess.Popen[bytes]] = workers, endpoints: int = endpoints) -> None:
                 with (logs / "worker.log").open("ab") as out:
-                    workers.append(
-                        subprocess.Popen(
-                            worker_argv(),
-                            cwd=PROJECT_DIR,
-                            env=worker_env,
-                            stdout=out,
-                            stderr=subprocess.STDOUT,
-                            start_new_session=True,
-                        )
+                    worker = subprocess.Popen(
+                        worker_argv(),
+                        cwd=PROJECT_DIR,
+                        env=worker_env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
                     )
+                    workers.append(worker)
+                    if args.py_spy:
+                        profile = (
+                            RESULTS_DIR
+                            / f"webhooks-profile-{endpoints}-endpoints{'-' + args.label if args.label else ''}.txt"
+                        )
+                        spy = [str(Path(sys.executable).parent / "py-spy"), "record", "--subprocesses", "--idle"]
+                        spy += ["--format", "raw", "-o", str(profile), "--pid", str(worker.pid)]
+                        # Its own session too; it writes the profile once the worker exits.
+                        workers.append(
+                            subprocess.Popen(spy, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                        )
 
             try:
                 row = backlog(receiver, start_worker, args.events, endpoints)
