@@ -268,13 +268,13 @@ LOST = "No result: the worker was lost during the attempt"
 CLAIM_SQL = """
 WITH mine AS (
     SELECT id, lease_token FROM {delivery}
-    WHERE id = ANY(%(mine)s) AND status = 'pending' AND next_attempt_at <= %(now)s
+    WHERE id = ANY(%(mine)s::bigint[]) AND status = 'pending' AND next_attempt_at <= %(now)s
       AND (locked_until IS NULL OR locked_until <= %(now)s)
     FOR UPDATE SKIP LOCKED
 ), others AS (
     SELECT id, lease_token FROM {delivery}
     WHERE status = 'pending' AND next_attempt_at <= %(now)s
-      AND (locked_until IS NULL OR locked_until <= %(now)s) AND NOT (id = ANY(%(mine)s))
+      AND (locked_until IS NULL OR locked_until <= %(now)s) AND NOT (id = ANY(%(mine)s::bigint[]))
     ORDER BY next_attempt_at, id
     LIMIT %(more)s
     FOR UPDATE SKIP LOCKED
@@ -296,7 +296,7 @@ SELECT c.id, c.attempt_count, c.lease_token, e.id, e.type, e.data, e.created_at,
 FROM claimed c
 JOIN {event} e ON e.id = c.event_id
 JOIN {endpoint} p ON p.id = c.endpoint_id
-ORDER BY c.id = ANY(%(mine)s) DESC, c.id
+ORDER BY c.id = ANY(%(mine)s::bigint[]) DESC, c.id
 """
 
 
@@ -426,7 +426,7 @@ def deliver_many(delivery_ids: list[int], *, batch: int = 1) -> dict[int, str]:
 
 EXTEND_SQL = """
 UPDATE {delivery} SET locked_until = %s, updated_at = %s
-WHERE id = ANY(%s) AND lease_token = ANY(%s) AND status = %s RETURNING id
+WHERE id = ANY(%s::bigint[]) AND lease_token = ANY(%s::text[]) AND status = %s RETURNING id
 """
 
 
@@ -459,6 +459,7 @@ def release(jobs: list[Job]) -> None:
                 lease_token__in=[job.token for job in jobs],
                 status=OutboxStatus.PENDING,
             )
+            .order_by("pk")
             .values_list("pk", flat=True)
         )
         WebhookDelivery.objects.filter(pk__in=released).update(
