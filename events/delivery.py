@@ -128,6 +128,7 @@ class _GuardedAdapter(HTTPAdapter):
 
 
 MAX_SESSIONS = 64
+DEFAULT_HEADERS = requests.utils.default_headers()
 _local = threading.local()
 
 
@@ -190,15 +191,15 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
     except UnsafeURL as exc:
         return Outcome(status_code=None, duration_ms=0, error=f"Refused: {exc}")
     try:
+        # Prepared without the session's merging (a profiled third of the client's time): the
+        # same default headers as ``session.post`` sends, and never a cookie a receiver set.
+        merged = requests.structures.CaseInsensitiveDict(DEFAULT_HEADERS)
+        merged.update(headers)
+        prepared = requests.Request("POST", url, data=body, headers=merged).prepare()
         with (
             _session_for(url) as session,
-            session.post(
-                url,
-                data=body,
-                headers=headers,
-                timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-                allow_redirects=False,
-                stream=True,
+            session.send(
+                prepared, timeout=settings.WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False, stream=True
             ) as response,
         ):
             raw = response.raw.read(settings.WEBHOOK_RESPONSE_EXCERPT_BYTES, decode_content=True) or b""

@@ -210,13 +210,20 @@ EVENT_DATA = {
 
 
 def empty_tables() -> None:
-    from django.db import connection
+    from django.db import OperationalError, connection
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE events_webhookattempt, events_webhookdelivery, events_webhookendpoint, "
-            "events_emailmessage, events_event, events_auditevent CASCADE"
-        )
+    for attempt in range(5):  # the running worker (its sweep) may deadlock with the TRUNCATE: again
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "TRUNCATE events_webhookattempt, events_webhookdelivery, events_webhookendpoint, "
+                    "events_emailmessage, events_event, events_auditevent CASCADE"
+                )
+            return
+        except OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(0.5)
 
 
 def make_endpoints(receiver: ReceiverClient, count: int) -> None:
@@ -404,7 +411,7 @@ def main(argv: list[str]) -> int:
                             RESULTS_DIR
                             / f"webhooks-profile-{endpoints}-endpoints{'-' + args.label if args.label else ''}.txt"
                         )
-                        spy = [str(Path(sys.executable).parent / "py-spy"), "record", "--subprocesses", "--idle"]
+                        spy = [str(Path(sys.executable).parent / "py-spy"), "record", "--subprocesses"]
                         spy += ["--format", "raw", "-o", str(profile), "--pid", str(worker.pid)]
                         # Its own session too; it writes the profile once the worker exits.
                         workers.append(

@@ -317,4 +317,41 @@ def test_a_new_connection_to_a_non_public_peer_is_refused(local_receiver, monkey
     outcome = delivery_service.post(url, b"{}", {"content-type": "application/json"})
     assert outcome.status_code is None
     assert outcome.error == "Refused: The host 'rebind.example.com' resolves to a non-public address (127.0.0.1)."
-    assert local_receiver["connections"] == local_receiver["requests"] == 0
+    # The TCP handshake happened (that is how the peer is known); not a byte of the request followed.
+    assert local_receiver["requests"] == 0
+
+
+def test_an_attempt_sends_the_same_request_bytes_as_a_plain_requests_post(settings):
+    """The prepared request skips the session's merging; what goes on the wire does not change."""
+    import socket
+
+    import requests
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS = True
+    server = socket.create_server(("127.0.0.1", 0))
+    heads: list[bytes] = []
+
+    def serve() -> None:
+        for _ in range(2):
+            client, _ = server.accept()
+            with client:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += client.recv(65536)
+                heads.append(data)
+                client.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/hook"
+    body = b'{"type":"order.created"}'
+    headers = {"webhook-id": "7", "content-type": "application/json", "user-agent": delivery_service.USER_AGENT}
+    plain = requests.Session()
+    plain.trust_env = False
+    plain.post(url, data=body, headers=headers, allow_redirects=False, timeout=5).close()
+    assert delivery_service.post(url, body, headers).status_code == 200
+    thread.join(timeout=10)
+    server.close()
+    assert len(heads) == 2
+    assert heads[0] == heads[1]
+    assert heads[0].count(b"user-agent: expedientes-webhooks/1\r\n") == 1
