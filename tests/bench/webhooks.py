@@ -259,7 +259,24 @@ def delivered(expected: int) -> bool:
     return WebhookDelivery.objects.filter(status="succeeded").count() >= expected
 
 
-def backlog(receiver: ReceiverClient, start_worker: Callable[[], None], events: int, endpoints: int) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and all its descendants (Linux /proc), in seconds."""
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rpartition(")")[2].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def backlog(
+    receiver: ReceiverClient, start_worker: Callable[[], subprocess.Popen[bytes]], events: int, endpoints: int
+) -> dict[str, Any]:
     empty_tables()
     receiver.reset()
     make_endpoints(receiver, endpoints)
@@ -268,8 +285,12 @@ def backlog(receiver: ReceiverClient, start_worker: Callable[[], None], events: 
         publish(n)
     queued_in = time.monotonic() - started
     expected = events * endpoints
-    start_worker()
+    worker = start_worker()
+    # The worker's CPU time from its first delivery to the last: less at the mercy of other load.
+    first = wait_for(receiver.records, 120, "the first delivery")
+    cpu_before = cpu_seconds(worker.pid)
     wait_for(lambda: delivered(expected), 600, f"{expected} deliveries")
+    cpu = cpu_seconds(worker.pid) - cpu_before
     arrivals = sorted(at for _, _, at in receiver.records())
     span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else float("nan")
     return {
@@ -280,24 +301,41 @@ def backlog(receiver: ReceiverClient, start_worker: Callable[[], None], events: 
         "queued_seconds": round(queued_in, 3),
         "seconds": round(span, 3),
         "deliveries_per_second": round((len(arrivals) - 1) / span, 1),
+        "worker_cpu_ms_per_delivery": round(cpu * 1000 / max(len(arrivals) - len(first), 1), 2),
     }
 
 
-def steady(receiver: ReceiverClient, rate: float, seconds: float, endpoints: int) -> dict[str, Any]:
+def steady(receiver: ReceiverClient, rate: float, seconds: float, endpoints: int, publishers: int) -> dict[str, Any]:
+    """Commit ``rate`` events/s, from ``publishers`` threads (each its own connection), on a fixed
+    timetable: a late commit does not shift the ones after it."""
+    import threading
+
+    from django.db import connection
+
     empty_tables()
     receiver.reset()
     make_endpoints(receiver, endpoints)
     committed: dict[str, float] = {}
     interval = 1.0 / rate
     count = int(rate * seconds)
-    started = time.monotonic()
-    for n in range(count):
-        due = started + n * interval
-        pause = due - time.monotonic()
-        if pause > 0:
-            time.sleep(pause)
-        event_id, at = publish(n)
-        committed[str(event_id)] = at
+    started = time.monotonic() + 0.2
+
+    def publisher(offset: int) -> None:
+        try:
+            for n in range(offset, count, publishers):
+                pause = started + n * interval - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+                event_id, at = publish(n)
+                committed[str(event_id)] = at
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=publisher, args=(offset,)) for offset in range(publishers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     offered_for = time.monotonic() - started
     expected = count * endpoints
     wait_for(lambda: delivered(expected), 600, f"{expected} deliveries")
@@ -307,6 +345,7 @@ def steady(receiver: ReceiverClient, rate: float, seconds: float, endpoints: int
     first_commit = min(committed.values())
     return {
         "rate_events_per_second": rate,
+        "publishers": publishers,
         "endpoints": endpoints,
         "offered_deliveries_per_second": round(count * endpoints / offered_for, 1),
         "deliveries": expected,
@@ -336,6 +375,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--endpoints", default="1,3", help="endpoint counts to run, comma separated (default 1,3)")
     parser.add_argument("--rate", type=float, default=100.0, help="events/s in the steady phase (default 100)")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the steady phase (default 10)")
+    parser.add_argument("--publishers", type=int, default=4, help="threads committing events (default 4)")
     parser.add_argument("--label", default="", help="a word saved with the results (e.g. before/after)")
     parser.add_argument(
         "--py-spy",
@@ -395,7 +435,9 @@ def main(argv: list[str]) -> int:
         for endpoints in [int(part) for part in args.endpoints.split(",") if part]:
             workers: list[subprocess.Popen[bytes]] = []
 
-            def start_worker(workers: list[subprocess.Popen[bytes]] = workers, endpoints: int = endpoints) -> None:
+            def start_worker(
+                workers: list[subprocess.Popen[bytes]] = workers, endpoints: int = endpoints
+            ) -> subprocess.Popen[bytes]:
                 with (logs / "worker.log").open("ab") as out:
                     worker = subprocess.Popen(
                         worker_argv(),
@@ -417,17 +459,19 @@ def main(argv: list[str]) -> int:
                         workers.append(
                             subprocess.Popen(spy, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
                         )
+                return worker
 
             try:
                 row = backlog(receiver, start_worker, args.events, endpoints)
                 print(
                     f"backlog  {endpoints} endpoint(s): {row['deliveries']} deliveries in {row['seconds']} s "
-                    f"= {row['deliveries_per_second']} deliveries/s",
+                    f"= {row['deliveries_per_second']} deliveries/s "
+                    f"(worker CPU {row['worker_cpu_ms_per_delivery']} ms per delivery)",
                     flush=True,
                 )
                 results["backlog"].append(row)
                 for phase, rate, seconds in (("steady", args.rate, args.seconds), ("idle", 5.0, 4.0)):
-                    row = steady(receiver, rate, seconds, endpoints)
+                    row = steady(receiver, rate, seconds, endpoints, args.publishers)
                     latency = row["latency_ms"]
                     print(
                         f"{phase:<8} {endpoints} endpoint(s), {rate:g} events/s "
