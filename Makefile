@@ -9,7 +9,7 @@ BIND ?= 127.0.0.1:8000
 ACCESS_LOG ?=
 SIZE ?= 10k
 
-.PHONY: install run serve-prod test lint fmt worker beat bench bench-http migrate superuser clean check-compose
+.PHONY: install run serve-prod test lint fmt worker beat bench bench-http bench-webhooks migrate superuser clean check-compose
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -84,6 +84,11 @@ bench: install
 # HTTP benchmark of `make serve-prod` with wrk: SIZE=10k (default) or 1m; SECONDS, WARMUP, ONLY... (tests/bench/http.py).
 bench-http: install
 	SIZE="$(SIZE)" $(BIN)/python -m tests.bench.http
+
+# One Celery worker process against its own redis-server and a loopback receiver (JSON in bench/results/).
+BENCH_WEBHOOKS_ARGS ?=
+bench-webhooks: install
+	$(BIN)/python -m tests.bench.webhooks $(BENCH_WEBHOOKS_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,11 +1,33 @@
 """Celery application: settings come from Django's, under the CELERY_ namespace."""
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import task_postrun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("expedientes")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_postrun.connect
+def _recycle_connections(sender: Any = None, **kwargs: Any) -> None:
+    """After a task, drop database connections that broke or outlived ``CONN_MAX_AGE``.
+
+    Celery keeps them for ``CELERY_DB_REUSE_MAX`` tasks; this is Django's own between-requests
+    rule on top, so a worker gets over a database restart after one failed task. The health check
+    (a ``SELECT 1`` before the next task's first query) is not re-armed: it would cost a round
+    trip per task. Eager runs are inside a caller's request or transaction and are left alone.
+    """
+    if sender is None or getattr(sender.request, "is_eager", False):
+        return
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        checked = getattr(conn, "health_check_done", False)
+        conn.close_if_unusable_or_obsolete()
+        if conn.connection is not None:
+            conn.health_check_done = checked  # type: ignore[attr-defined]

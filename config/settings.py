@@ -247,6 +247,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 CELERY_TIMEZONE = "UTC"
+# Celery's Django fixup closes every database connection before and after each task unless this is
+# set; then it closes them every N tasks, and config.celery also drops a connection that broke or
+# outlived CONN_MAX_AGE, as Django does between requests. A new PostgreSQL backend per webhook
+# was most of a delivery's cost.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -302,6 +307,13 @@ OUTBOX_MAX_RETRY_AFTER_SECONDS = env.int("OUTBOX_MAX_RETRY_AFTER_SECONDS", defau
 OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=500)
 # Every worker also requests a sweep this often (0: off), so recovery does not depend on beat.
 OUTBOX_WORKER_SWEEP_SECONDS = env.float("OUTBOX_WORKER_SWEEP_SECONDS", default=10.0)
+# One delivery task in a worker also claims up to this many due deliveries in all (1: only its
+# own), sends them one after another over keep-alive connections and records the results
+# together, at least every WEBHOOK_BATCH_FLUSH_SECONDS.
+WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=50)
+WEBHOOK_BATCH_FLUSH_SECONDS = env.float("WEBHOOK_BATCH_FLUSH_SECONDS", default=1.0)
+# A connection to a receiver is reused while it was used within this many seconds (0: never).
+WEBHOOK_KEEPALIVE_SECONDS = env.float("WEBHOOK_KEEPALIVE_SECONDS", default=2.0)
 
 # --- Security (production) --------------------------------------------------------------------
 if PRODUCTION:

@@ -111,49 +111,63 @@ def schedule_next(
     return delay
 
 
+def done_fields(now: datetime) -> dict[str, Any]:
+    """What a row that succeeded looks like (for ``mark_done`` and bulk updates alike)."""
+    return {
+        "status": OutboxStatus.SUCCEEDED,
+        "next_attempt_at": None,
+        "locked_until": None,
+        "lease_token": "",
+        "last_error": "",
+        "completed_at": now,
+    }
+
+
 def mark_done(row: OutboxRow, *, now: datetime) -> None:
-    row.status = OutboxStatus.SUCCEEDED
-    row.next_attempt_at = None
-    row.locked_until = None
-    row.lease_token = ""
-    row.last_error = ""
-    row.completed_at = now
+    for name, value in done_fields(now).items():
+        setattr(row, name, value)
 
 
 # --- ringing the doorbell ------------------------------------------------------------------------
 
 
-def _publish(task: Any, pk: int, countdown: float | None = None) -> None:
+def _publish(task: Any, args: tuple[Any, ...], countdown: float | None = None) -> None:
     if eager():
         # Run here and now, without touching the (absent) broker's connection pool.
-        task.apply((pk,))
+        task.apply(args)
         return
-    task.apply_async((pk,), countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+    task.apply_async(args, countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
 
 
 def enqueue(*, deliveries: Iterable[int] = (), emails: Iterable[int] = (), countdown: float | None = None) -> None:
     """Hand rows to the workers (or, without a broker, run them now). Never raises.
 
-    Called from ``transaction.on_commit(..., robust=True)``. When the broker refuses, the rows'
-    ``enqueued_at`` is cleared so the next sweep picks them up at once.
+    Deliveries travel up to ``WEBHOOK_BATCH_SIZE`` to a message (a commit's fan-out is one
+    message); emails one to a message. Called from ``transaction.on_commit(..., robust=True)``.
+    When the broker refuses, the rows' ``enqueued_at`` is cleared so the next sweep picks them up
+    at once.
     """
     from events import tasks
 
-    jobs: list[tuple[Any, type[OutboxRow], int]] = [(tasks.deliver_webhook, WebhookDelivery, pk) for pk in deliveries]
-    jobs += [(tasks.send_email, EmailMessage, pk) for pk in emails]
-    for index, (task, model, pk) in enumerate(jobs):
+    pks = list(deliveries)
+    size = max(int(settings.WEBHOOK_BATCH_SIZE), 1)
+    jobs: list[tuple[Any, type[OutboxRow], list[int]]] = [
+        (tasks.deliver_webhooks, WebhookDelivery, pks[start : start + size]) for start in range(0, len(pks), size)
+    ]
+    jobs += [(tasks.send_email, EmailMessage, [pk]) for pk in emails]
+    for index, (task, model, rows) in enumerate(jobs):
         try:
-            _publish(task, pk, countdown=countdown)
+            _publish(task, (rows if model is WebhookDelivery else rows[0],), countdown=countdown)
         except Exception:  # broker down: the database still holds the row; the sweep will send it
-            logger.warning("outbox: could not enqueue %s %s; the sweep will retry", model.__name__, pk, exc_info=True)
+            logger.warning("outbox: could not enqueue %s %s; the sweep will retry", model.__name__, rows, exc_info=True)
             _forget_enqueued(jobs[index:])
             return
 
 
-def _forget_enqueued(jobs: list[tuple[Any, type[OutboxRow], int]]) -> None:
+def _forget_enqueued(jobs: list[tuple[Any, type[OutboxRow], list[int]]]) -> None:
     by_model: dict[type[OutboxRow], list[int]] = {}
-    for _, model, pk in jobs:
-        by_model.setdefault(model, []).append(pk)
+    for _, model, rows in jobs:
+        by_model.setdefault(model, []).extend(rows)
     try:
         for model, pks in by_model.items():
             model._default_manager.filter(pk__in=pks).update(enqueued_at=None)

@@ -72,6 +72,15 @@ def check_url(url: str, *, registering: bool = False) -> None:
             return
         raise
     for raw in addresses:
-        address = ipaddress.ip_address(raw.split("%", 1)[0])
-        if not _is_public(address):
-            raise UnsafeURL(f"The host {host!r} resolves to a non-public address ({address}).")
+        check_address(raw, host)
+
+
+def check_address(raw: str, host: str) -> None:
+    """Raise ``UnsafeURL`` unless ``raw`` (an address ``host`` resolved or connected to) is public.
+
+    Also applied to the peer of every new connection a delivery opens, so a DNS answer that
+    changes between ``check_url`` and the connect (rebinding) cannot reach inside the network.
+    """
+    address = ipaddress.ip_address(raw.split("%", 1)[0])
+    if not _is_public(address):
+        raise UnsafeURL(f"The host {host!r} resolves to a non-public address ({address}).")
