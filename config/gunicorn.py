@@ -3,11 +3,17 @@
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Measured on 2 cores against 16 keep-alive clients (make bench-http, the peer benchmark): sync
+# workers, one per core plus one to cover database waits, serve ~2x the requests of 2 workers x 4
+# threads with a third of the p99. Threads share one GIL, and gthread keeps each keep-alive
+# connection on the worker that accepted it, so load lands unevenly. Raise GUNICORN_THREADS where
+# slow upstream calls (the payment provider) rather than CPU bound a worker.
+workers = int(os.environ.get("GUNICORN_WORKERS", str((os.cpu_count() or 1) + 1)))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # Payment calls retry with capped backoff; a request must never be cut before they finish.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "75"))
 graceful_timeout = 30
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "2"))
 # GUNICORN_ACCESSLOG="" turns the access log off (`make serve-prod` does unless ACCESS_LOG is given).
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
