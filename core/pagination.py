@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from core import tallies
 from core.filters import ordering_of
-from core.representation import fetch_rows, values_columns
+from core.representation import fetch_rows, values_plan
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
@@ -78,10 +78,10 @@ class Pagination(BasePagination):
     def _fetch(queryset: QuerySet, view: Any) -> list[Any]:
         """The page's rows: ``.values()`` rows when the view's serializer renders from columns alone."""
         get_serializer_class = getattr(view, "get_serializer_class", None)
-        columns = values_columns(get_serializer_class(), queryset) if get_serializer_class is not None else None
-        if columns is None:
+        plan = values_plan(get_serializer_class(), queryset) if get_serializer_class is not None else None
+        if plan is None:
             return list(queryset)
-        return fetch_rows(queryset, columns)
+        return fetch_rows(queryset, plan)
 
     def get_paginated_response(self, data: Any) -> Response:
         if self.mode == "cursor":

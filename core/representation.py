@@ -10,7 +10,7 @@ booleans, choices, JSON), a short ISO 8601 formatter for datetimes, and the fiel
 ``to_representation`` for everything else. The result is the same dict DRF builds, key for key; a
 test compares both for every serializer that uses it.
 
-Lists may go further: :func:`values_columns` tells whether every field reads a database column or
+Lists may go further: :func:`values_plan` tells whether every field reads a database column or
 an annotation, in which case the list is fetched with ``.values()`` and each row is a :class:`Row`,
 a dict whose keys read as attributes, so no model instance is built per row.
 """
@@ -26,6 +26,7 @@ from functools import partial
 from typing import Any
 
 from django.db import models
+from django.db.models.fields.reverse_related import ManyToOneRel, OneToOneRel
 from django.utils import timezone
 from rest_framework import fields, relations, serializers
 from rest_framework.fields import SkipField
@@ -159,8 +160,10 @@ class _Template:
     """
 
     steps: tuple[tuple[str, str, str, Any], ...]
-    # Every field reads a column or an annotation by this name (None: some field needs the model).
-    columns: frozenset[str] | None
+    # The columns or annotations the "attr" steps read, and the (attribute, serializer class) of the
+    # "many" steps.
+    columns: frozenset[str]
+    nested: tuple[tuple[str, type[FastRepresentation]], ...]
     make: Callable[[list[Any]], Callable[[Any], dict[str, Any]]]
 
 
@@ -173,7 +176,8 @@ def _template(cls: type[FastRepresentation]) -> _Template | None:
         return _templates[cls]
     prototype = cls()
     steps: list[tuple[str, str, str, Any]] = []
-    columns: set[str] | None = set()
+    columns: set[str] = set()
+    nested: list[tuple[str, type[FastRepresentation]]] = []
     for field in prototype._readable_fields:  # type: ignore[attr-defined]
         key = field.field_name
         if isinstance(field, fields.SerializerMethodField):
@@ -187,7 +191,7 @@ def _template(cls: type[FastRepresentation]) -> _Template | None:
             if not issubclass(child, FastRepresentation) or _template(child) is None:
                 break
             steps.append((key, "many", name, child))
-            columns = None
+            nested.append((name, child))
             continue
         if isinstance(field, (serializers.BaseSerializer, *_CONTEXT_FIELDS)):
             break
@@ -196,12 +200,9 @@ def _template(cls: type[FastRepresentation]) -> _Template | None:
         else:
             convert = _converter(field, _column_type(getattr(getattr(cls, "Meta", None), "model", None), name))
         steps.append((key, "attr", name, convert))
-        if columns is not None:
-            columns.add(name)
+        columns.add(name)
     else:
-        template: _Template | None = _Template(
-            tuple(steps), frozenset(columns) if columns is not None else None, _generate(steps)
-        )
+        template: _Template | None = _Template(tuple(steps), frozenset(columns), tuple(nested), _generate(steps))
         _templates[cls] = template
         return template
     _templates[cls] = None
@@ -290,7 +291,7 @@ class FastRepresentation(serializers.BaseSerializer):
     # ``self.context`` (none of ours does).
 
     # Set on a serializer whose method fields read only columns and annotations, so its lists may be
-    # fetched as ``.values()`` rows (see values_columns).
+    # fetched as ``.values()`` rows (see values_plan).
     methods_read_columns_only = False
     _renderer: Callable[[Any], dict[str, Any]] | None = None
 
@@ -324,39 +325,76 @@ class FastRepresentation(serializers.BaseSerializer):
         return self.renderer()(instance)
 
 
-_columns_cache: dict[tuple[type, type, tuple[str, ...]], list[str] | None] = {}
+@dataclass(frozen=True)
+class ValuesPlan:
+    """How a list page is fetched without model instances: the columns of its rows, and for each
+    nested list ``(attribute, model, foreign key attname, columns)``, fetched in one query per page
+    as a prefetch would."""
+
+    columns: list[str]
+    children: tuple[tuple[str, type[models.Model], str, list[str]], ...] = ()
 
 
-def values_columns(serializer_class: type, queryset: models.QuerySet) -> list[str] | None:
-    """The ``.values()`` names a list needs when every field reads a column or an annotation, else None.
+_plans: dict[tuple[type, type, tuple[str, ...], tuple[Any, ...]], ValuesPlan | None] = {}
+
+
+def values_plan(serializer_class: type, queryset: models.QuerySet) -> ValuesPlan | None:
+    """A :class:`ValuesPlan` when every field reads a column or an annotation (nested lists too), else None.
 
     Method fields may read any concrete column, so every concrete column is fetched (a model
     instance has them all too); a field whose source is a property, a relation or a dotted path
-    needs the model instance.
+    needs the model instance. Nested lists must be exactly the queryset's plain prefetches (the
+    related rows, in the related model's default ordering, as ``prefetch_related`` gives them).
     """
     annotations = tuple(queryset.query.annotation_select)
-    cache_key = (serializer_class, queryset.model, annotations)
-    if cache_key not in _columns_cache:
-        _columns_cache[cache_key] = _values_columns(serializer_class, queryset.model, annotations)
-    return _columns_cache[cache_key]
+    prefetches = tuple(queryset._prefetch_related_lookups)  # type: ignore[attr-defined]
+    key = (serializer_class, queryset.model, annotations, prefetches)
+    if key not in _plans:
+        _plans[key] = _values_plan(serializer_class, queryset.model, annotations, prefetches)
+    return _plans[key]
 
 
-def _values_columns(
-    serializer_class: type, model: type[models.Model], annotations: tuple[str, ...]
-) -> list[str] | None:
+def _values_plan(
+    serializer_class: type, model: type[models.Model], annotations: tuple[str, ...], prefetches: tuple[Any, ...]
+) -> ValuesPlan | None:
     if not issubclass(serializer_class, FastRepresentation):
         return None
     template = _template(serializer_class)
-    if template is None or template.columns is None:
+    if template is None:
         return None
     if not serializer_class.methods_read_columns_only and any(kind == "method" for _, kind, _, _ in template.steps):
         return None
     concrete = [field.attname for field in model._meta.concrete_fields]
     if not template.columns <= {*concrete, *annotations}:
         return None
-    return [*concrete, *annotations]
+    if set(prefetches) != {name for name, _ in template.nested}:
+        return None
+    children = []
+    for name, child_class in template.nested:
+        relation = model._meta.get_field(name)
+        if not isinstance(relation, ManyToOneRel) or isinstance(relation, OneToOneRel):
+            return None  # only reverse foreign keys (order.items): not many-to-many, not one-to-one
+        child_model: type[models.Model] = relation.related_model  # type: ignore[assignment]
+        child = _values_plan(child_class, child_model, (), ())
+        if child is None or child.children:
+            return None
+        children.append((name, child_model, str(relation.field.attname), child.columns))
+    return ValuesPlan([*concrete, *annotations], tuple(children))
 
 
-def fetch_rows(queryset: models.QuerySet, columns: list[str]) -> list[Row]:
-    """The queryset's rows as :class:`Row` objects over ``columns`` (tuples zipped, no per-row dict comprehension)."""
-    return [Row(dict(zip(columns, values, strict=True))) for values in queryset.values_list(*columns)]
+def fetch_rows(queryset: models.QuerySet, plan: ValuesPlan) -> list[Row]:
+    """The queryset's rows as :class:`Row` objects, nested lists attached: as many queries as
+    ``prefetch_related`` would make, no model instance."""
+    columns = plan.columns
+    rows = [Row(dict(zip(columns, values, strict=True))) for values in queryset.values_list(*columns)]
+    if plan.children and rows:
+        by_pk = {row.__dict__[queryset.model._meta.pk.attname]: row for row in rows}  # type: ignore[union-attr]
+        for name, child_model, fk, child_columns in plan.children:
+            groups: dict[Any, list[Row]] = {pk: [] for pk in by_pk}
+            related = child_model._default_manager.filter(**{f"{fk}__in": list(by_pk)})
+            for values in related.values_list(*child_columns):
+                child = Row(dict(zip(child_columns, values, strict=True)))
+                groups[child.__dict__[fk]].append(child)
+            for pk, row in by_pk.items():
+                row.__dict__[name] = groups[pk]
+    return rows

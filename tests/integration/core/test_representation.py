@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from model_bakery import baker
 from rest_framework import serializers
 
 from accounts.serializers import UserSerializer
 from core import pagination
 from core.db import fast_tz_loader
-from core.representation import FastRepresentation, Row, values_columns
+from core.representation import FastRepresentation, Row, values_plan
 from events.models import AuditEvent, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from events.serializers import (
     AuditEventSerializer,
@@ -103,8 +104,9 @@ def _subclasses(cls: type) -> set[type]:
 def test_values_rows_render_like_model_instances(citizen: Any) -> None:
     baker.make(Expediente, numero="EXP-1", solicitante="Ana", owner=citizen, assigned_to=None)
     queryset = expedientes_visible_to(citizen)
-    columns = values_columns(ExpedienteSerializer, queryset)
-    assert columns is not None
+    plan = values_plan(ExpedienteSerializer, queryset)
+    assert plan is not None
+    columns = plan.columns
     assert "documentos_count" in columns
     serializer = ExpedienteSerializer(context={"user": citizen})
     row = Row(queryset.values(*columns).get())
@@ -113,10 +115,14 @@ def test_values_rows_render_like_model_instances(citizen: Any) -> None:
 
 def test_serializers_that_need_the_model_are_not_fetched_as_values() -> None:
     # has_file is a property, event_type reads a related row: both need model instances.
-    assert values_columns(DocumentoSerializer, Documento.objects.all()) is None
-    assert values_columns(WebhookDeliverySerializer, WebhookDelivery.objects.all()) is None
-    assert values_columns(OrderSerializer, Order.objects.all()) is None
-    assert values_columns(AuditEventSerializer, AuditEvent.objects.all()) is not None
+    assert values_plan(DocumentoSerializer, Documento.objects.all()) is None
+    assert values_plan(WebhookDeliverySerializer, WebhookDelivery.objects.all()) is None
+    # Nested lists only as the queryset prefetches them.
+    assert values_plan(OrderSerializer, Order.objects.all()) is None
+    plan = values_plan(OrderSerializer, Order.objects.prefetch_related("items", "payments"))
+    assert plan is not None
+    assert [name for name, *_ in plan.children] == ["items", "payments"]
+    assert values_plan(AuditEventSerializer, AuditEvent.objects.all()) is not None
 
 
 @pytest.mark.parametrize(
@@ -129,7 +135,7 @@ def test_list_bodies_are_identical_with_and_without_values_rows(
     for n in range(7):
         baker.make(Expediente, numero=f"EXP-{n}", solicitante=f"Núñez {n}", owner=citizen)
     fast = citizen_client.get(f"/api/v1/expedientes?{query}")
-    monkeypatch.setattr(pagination, "values_columns", lambda *args: None)
+    monkeypatch.setattr(pagination, "values_plan", lambda *args: None)
     slow = citizen_client.get(f"/api/v1/expedientes?{query}")
     assert fast.status_code == slow.status_code == 200
     assert fast.content == slow.content
@@ -189,3 +195,25 @@ def test_an_active_time_zone_other_than_utc_renders_as_drf_does(citizen: Any) ->
         rendered = serializer.to_representation(expediente)
         assert rendered == drf_representation(serializer, expediente)
     assert rendered["created_at"].endswith(("+01:00", "+02:00"))
+
+
+@pytest.mark.parametrize("query", ["per_page=2", "per_page=2&page=2", "per_page=2&cursor=", "per_page=100"])
+def test_order_bodies_with_nested_lines_are_identical_with_and_without_values_rows(
+    citizen: Any, citizen_client: Any, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    product = baker.make(Product, name="Código", price="3.10", currency="EUR")
+    for n in range(5):
+        order = baker.make(Order, user=citizen, total="6.20", currency="EUR", status="pending")
+        for line in range(n % 3):
+            baker.make(OrderItem, order=order, product=product, name=f"línea {line}", quantity=2, unit_price="3.10")
+        if n % 2:
+            baker.make(Payment, order=order, amount="6.20", currency="EUR", status="succeeded", provider="fake")
+    with CaptureQueriesContext(connection) as fast_queries:
+        fast = citizen_client.get(f"/api/v1/orders?{query}")
+    monkeypatch.setattr(pagination, "values_plan", lambda *args: None)
+    with CaptureQueriesContext(connection) as slow_queries:
+        slow = citizen_client.get(f"/api/v1/orders?{query}")
+    assert fast.status_code == slow.status_code == 200
+    assert fast.content == slow.content
+    assert len(fast_queries) == len(slow_queries)
+    assert any(order["items"] for order in fast.json()["data"])
