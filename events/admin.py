@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from core.adminkit import ActionsOnlyAdmin, badge, run_per_row
+from core.adminkit import ActionsOnlyAdmin, TalliedPaginator, badge, run_per_row
 from core.exceptions import ApplicationError
 from events import services
 from events.models import (
@@ -41,6 +41,8 @@ def status_badge(status: str) -> str:
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Look, never touch: no add, change or delete, whoever asks."""
+
+    paginator = TalliedPaginator
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -24,7 +24,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from accounts.models import STAFF_ROLES
-from core.adminkit import badge, describe_refusal, run_per_row
+from core.adminkit import TalliedPaginator, badge, describe_refusal, run_per_row
 from core.exceptions import ApplicationError
 from events.models import AuditEvent
 from expedientes import selectors, services, workflow
@@ -129,6 +129,7 @@ def _transition_action(target: str) -> Callable[..., None]:
 
 @admin.register(Expediente)
 class ExpedienteAdmin(admin.ModelAdmin):
+    paginator = TalliedPaginator
     list_display = [
         "numero",
         "solicitante",

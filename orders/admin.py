@@ -16,7 +16,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from core.adminkit import ActionsOnlyAdmin, badge, describe_refusal, run_per_row
+from core.adminkit import ActionsOnlyAdmin, TalliedPaginator, badge, describe_refusal, run_per_row
 from core.exceptions import ApplicationError
 from orders import services
 from orders.filters import search_terms
@@ -211,6 +211,7 @@ def _order_action(action: str) -> Callable[..., None]:
 
 @admin.register(Order)
 class OrderAdmin(ActionsOnlyAdmin):
+    paginator = TalliedPaginator
     show_full_result_count = False  # a million orders: no second COUNT(*) of the whole table
     list_display = ["id", "status_display", "user", "total", "currency", "items_count", "created_at"]
     list_filter = ["status", "created_at", "currency"]

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from model_bakery import baker
 
 from accounts.models import User
 from events.models import AuditEvent, EmailMessage, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -151,3 +152,16 @@ def test_changelist_queries_do_not_grow_with_rows(make_user, web_client_for, rol
     five = count_queries(5)
     hundred = count_queries(100)
     assert five == hundred, f"{model}: {five} queries for ~5 rows, {hundred} for ~100"
+
+
+def test_changelist_counts_come_from_the_counters_when_they_cover_the_filters(admin_client: Any) -> None:
+    baker.make(Expediente, numero="EXP-T-1", solicitante="Ana", estado="aprobado")
+    baker.make(Expediente, numero="EXP-T-2", solicitante="Eva", estado="iniciado")
+    for query, shown in (("", "2 expedientes"), ("?estado__exact=aprobado", "1 expediente")):
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get(f"/admin/expedientes/expediente/{query}")
+        assert response.status_code == 200
+        assert shown in response.content.decode()
+        sql = [q["sql"] for q in queries.captured_queries]
+        assert not any("COUNT(*)" in s and '"expedientes_expediente"' in s for s in sql), sql
+        assert any("core_tally" in s for s in sql)
