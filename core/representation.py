@@ -1,18 +1,18 @@
-"""Output serializers compiled once into a plan, so rendering a row costs a dict build, not DRF's dispatch.
+"""Output serializers compiled once per class, so rendering a row costs a dict build, not DRF's dispatch.
 
 DRF's ``Serializer.to_representation`` walks every field of every row through ``get_attribute``
-(a ``source_attrs`` loop with exception handling) and the field's ``to_representation``; on a list
-page that is most of the request. :class:`FastRepresentation` keeps the serializer as it is
-(validation, schema and behaviour are DRF's) and only replaces how an object becomes a dict: each
-field is compiled once per serializer into ``(key, read, convert)``, where ``read`` is a plain
-attribute read and ``convert`` is the identity for values DRF would return unchanged (ints, strings,
-booleans, choices, JSON), a short ISO 8601 formatter for datetimes, and the field's own
-``to_representation`` for everything else. The result is the same dict DRF builds, key for key; a
-test compares both for every serializer that uses it.
+(a ``source_attrs`` loop with exception handling) and the field's ``to_representation``, after the
+serializer has rebuilt and deep-copied its fields for the request; on a list page that was most of
+the request. :class:`FastRepresentation` keeps the serializer as it is (validation, schema and
+behaviour are DRF's) and only replaces how an object becomes a dict: each class is compiled once
+(:func:`_template`) into one generated dict literal of attribute reads, with a converter only where
+DRF would change the value (a short ISO 8601 formatter for UTC datetimes, the field's own
+``to_representation`` for decimals and custom fields). The result is the same dict DRF builds, key
+for key; a test compares both for every serializer that uses it.
 
-Lists may go further: :func:`values_plan` tells whether every field reads a database column or
-an annotation, in which case the list is fetched with ``.values()`` and each row is a :class:`Row`,
-a dict whose keys read as attributes, so no model instance is built per row.
+Lists may go further: :func:`values_plan` tells whether every field reads a database column or an
+annotation (nested lists included), in which case the page is fetched as value tuples and each row
+is a :class:`Row` whose attributes are the columns, so no model instance is built per row.
 """
 
 from __future__ import annotations
