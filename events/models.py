@@ -173,6 +173,12 @@ class WebhookDelivery(OutboxRow):
             ),
             models.Index(fields=["endpoint", "status", "-created_at"], name="events_delivery_endpoint"),
             models.Index(fields=["-created_at", "-id"], name="events_delivery_created"),
+            # The dashboard's pending and failed counts: only the rows not yet settled or given up.
+            models.Index(
+                fields=["status"],
+                name="events_delivery_status",
+                condition=models.Q(status__in=["pending", "failed"]),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,10 +1,11 @@
-"""Counters the database keeps for the audit trail, the domain events and webhook deliveries
-(installed by migration 0004_tally_triggers).
+"""Counters the database keeps for the audit trail and the domain events (installed by migration
+0004_tally_triggers).
 
 They answer the page-mode ``total`` of ``GET /audit-events`` (no filter, ``action``,
-``entity_type``, ``actor`` and those with ``action``), of ``GET /events`` (no filter, ``type``), of
-``GET /webhooks/deliveries`` (no filter, ``status``) and the dashboard's pending and failed
-deliveries.
+``entity_type``, ``actor`` and those with ``action``) and of ``GET /events`` (no filter, ``type``).
+Webhook deliveries are not counted (migration 0006 removed their counters): a worker finishing
+deliveries must never wait on a counter row that a publishing request holds while that request
+waits on the worker's endpoint lock (a deadlock seen with a real worker).
 """
 
 from core.tallies import TallySpec
@@ -14,6 +15,4 @@ TALLIES = (
     TallySpec("events_auditevent", ("entity_type", "action")),
     TallySpec("events_auditevent", ("actor_id", "action")),
     TallySpec("events_event", ("type",)),
-    TallySpec("events_webhookdelivery", ("status",)),
 )
-DELIVERIES_BY_STATUS = TALLIES[-1]
