@@ -648,7 +648,9 @@ def _endpoint_succeeded(endpoint_ids: list[int]) -> None:
 
 
 def _endpoint_failed(endpoint_id: int, now: datetime) -> None:
-    endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
+    # NO KEY: a request inserting deliveries for this endpoint (its foreign-key check takes KEY SHARE)
+    # never waits on the worker, so the two can never wait on each other.
+    endpoint = WebhookEndpoint.objects.select_for_update(no_key=True).filter(pk=endpoint_id).first()
     if endpoint is None:
         return
     endpoint.consecutive_failures += 1
@@ -686,7 +688,7 @@ def disable_endpoint(*, endpoint_id: int, reason: str, now: datetime, notify: bo
     from events.services import record
 
     with transaction.atomic():
-        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
+        endpoint = WebhookEndpoint.objects.select_for_update(no_key=True).get(pk=endpoint_id)
         if not endpoint.active:
             return
         endpoint.active = False
