@@ -198,3 +198,54 @@ def test_events_filters_use_an_index(big_tables: None, db: None) -> None:
 def test_orders_by_status_use_the_status_index(big_tables: None, db: None) -> None:
     queryset = OrderFilter(data={"status": "rejected"}, queryset=Order.objects.all()).qs
     assert_indexed(queryset.order_by("-created_at", "-id")[:21], "orders_order_status")
+
+
+DELIVERIES = """
+INSERT INTO events_webhookendpoint (created_at, updated_at, version, url, secret, previous_secret, events,
+                                    description, active, disabled_reason, consecutive_failures)
+VALUES (now(), now(), 1, 'https://hooks.example.com/plan', 'whsec_plan', '', ARRAY['*'], '', true, '', 0);
+
+INSERT INTO events_webhookdelivery (status, attempt_count, schedule_start, next_attempt_at, lease_token,
+                                    last_error, created_at, updated_at, event_id, endpoint_id)
+SELECT CASE WHEN e.id % 100 = 0 THEN 'pending' ELSE 'succeeded' END, 1, 0,
+       CASE WHEN e.id % 100 = 0 THEN now() ELSE NULL END, '', '', e.created_at, e.created_at, e.id,
+       (SELECT max(id) FROM events_webhookendpoint)
+FROM events_event AS e;
+
+ANALYZE events_webhookdelivery;
+"""
+
+
+def test_the_webhook_claim_finds_due_deliveries_through_the_due_index(big_tables: None, db: None) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from events.delivery import CLAIM_SQL, LOST
+    from events.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+    sql = CLAIM_SQL.format(
+        delivery=WebhookDelivery._meta.db_table,
+        attempt=WebhookAttempt._meta.db_table,
+        event=Event._meta.db_table,
+        endpoint=WebhookEndpoint._meta.db_table,
+    )
+    now = timezone.now()
+    params = {"mine": [1], "more": 50, "now": now, "lease_until": now + timedelta(seconds=60), "lost": LOST}
+    with connection.cursor() as cursor:
+        cursor.execute(DELIVERIES)
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    nodes: list[dict[str, Any]] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        nodes.append(node)
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan[0]["Plan"])
+    scanned = [node.get("Relation Name") for node in nodes if node["Node Type"] == "Seq Scan"]
+    assert "events_webhookdelivery" not in scanned, scanned
+    assert "events_event" not in scanned, scanned
+    assert "events_delivery_due" in {node.get("Index Name") for node in nodes}
