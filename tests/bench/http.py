@@ -27,7 +27,6 @@ import logging
 import os
 import re
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -40,6 +39,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from tests.bench import processes
 
 ROOT = Path(__file__).resolve().parents[2]
 LUA = Path(__file__).with_name("requests.lua")
@@ -192,37 +193,14 @@ def free_port() -> int:
 
 
 def start_server(port: int, log: Path) -> subprocess.Popen:
-    out = log.open("wb")
-    proc = subprocess.Popen(
-        ["make", "--no-print-directory", "serve-prod", f"BIND=127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"serve-prod exited with {proc.returncode}; see {log}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=2) as answer:
-                if answer.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.5)
-    stop_server(proc)
-    raise SystemExit(f"serve-prod did not answer within 120 s; see {log}")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)  # the session started above: make and its gunicorn
-        try:
-            proc.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    argv = ["make", "--no-print-directory", "serve-prod", f"BIND=127.0.0.1:{port}"]
+    proc = processes.start(argv, log, ready="Listening at:", timeout=120, env=os.environ.copy())
+    # The socket is bound: a request waits in its backlog until a worker has loaded the app.
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=120) as answer:
+        if answer.status != 200:
+            processes.stop(proc)
+            raise SystemExit(f"serve-prod answered {answer.status} on /health/live; see {log}")
+    return proc
 
 
 def _children() -> dict[int, list[int]]:
@@ -658,7 +636,7 @@ def main() -> int:
             "rss": rss,
         }
     finally:
-        stop_server(server)
+        processes.stop(server)
     out = results_dir / f"{stamp}.json"
     out.write_text(json.dumps(report, indent=2, default=str))
     print(f"# results: {out.relative_to(ROOT)} (server log: {log.relative_to(ROOT)})")

@@ -26,19 +26,19 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 from urllib.request import urlopen
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from tests.bench import processes
+
+PROJECT_DIR = processes.PROJECT_DIR
 RESULTS_DIR = PROJECT_DIR / "bench" / "results"
 
 
@@ -46,17 +46,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise SystemExit(f"bench-webhooks: timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -72,8 +61,10 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def run_receiver(port: int) -> None:
     """HTTP/1.1 with keep-alive; ``POST /<anything>`` records (path, webhook-id, arrival); ``GET /_stats``
-    returns the records and ``POST /_reset`` forgets them."""
+    returns the records, ``GET /_wait/N`` returns them once there are N (the caller's own timeout
+    bounds the wait) and ``POST /_reset`` forgets them. Prints ``receiver ready`` once listening."""
     records: list[tuple[str, str, float]] = []
+    arrivals = asyncio.Condition()
 
     def reply(writer: asyncio.StreamWriter, body: bytes, content_type: bytes = b"text/plain") -> None:
         writer.write(
@@ -102,12 +93,19 @@ def run_receiver(port: int) -> None:
                     await reader.readexactly(length)
                 if path == b"/_stats":
                     reply(writer, json.dumps(records).encode(), b"application/json")
+                elif path.startswith(b"/_wait/"):
+                    wanted = int(path.rsplit(b"/", 1)[1])
+                    async with arrivals:
+                        await arrivals.wait_for(lambda wanted=wanted: len(records) >= wanted)
+                    reply(writer, json.dumps(records).encode(), b"application/json")
                 elif path == b"/_reset":
                     records.clear()
                     reply(writer, b"ok")
                 else:
                     records.append((path.decode(), headers.get(b"webhook-id", b"").decode(), arrived))
                     reply(writer, b"ok")
+                    async with arrivals:
+                        arrivals.notify_all()
                 await writer.drain()
                 if headers.get(b"connection", b"").lower() == b"close":
                     break
@@ -118,6 +116,7 @@ def run_receiver(port: int) -> None:
 
     async def serve() -> None:
         server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=512)
+        print("receiver ready", flush=True)
         async with server:
             await server.serve_forever()
 
@@ -128,16 +127,9 @@ class ReceiverClient:
     def __init__(self, port: int) -> None:
         self.base_url = f"http://127.0.0.1:{port}"
 
-    def _call(self, path: str, data: bytes | None = None) -> bytes:
-        with urlopen(f"{self.base_url}{path}", data=data, timeout=30) as response:  # noqa: S310 - loopback
+    def _call(self, path: str, data: bytes | None = None, timeout: float = 30) -> bytes:
+        with urlopen(f"{self.base_url}{path}", data=data, timeout=timeout) as response:  # noqa: S310 - loopback
             return bytes(response.read())
-
-    def up(self) -> bool:
-        try:
-            self._call("/_stats")
-        except OSError:
-            return False
-        return True
 
     def reset(self) -> None:
         self._call("/_reset", data=b"")
@@ -145,37 +137,16 @@ class ReceiverClient:
     def records(self) -> list[tuple[str, str, float]]:
         return [tuple(row) for row in json.loads(self._call("/_stats"))]  # type: ignore[misc]
 
+    def wait_for_records(self, count: int, timeout: float) -> list[tuple[str, str, float]]:
+        """The records once ``count`` have arrived (the receiver answers when they have)."""
+        try:
+            body = self._call(f"/_wait/{count}", timeout=timeout)
+        except TimeoutError:
+            raise SystemExit(f"bench-webhooks: fewer than {count} deliveries within {timeout} s") from None
+        return [tuple(row) for row in json.loads(body)]  # type: ignore[misc]
+
 
 # --- processes ----------------------------------------------------------------------------------------
-
-
-@contextmanager
-def process(argv: list[str], log: Path, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            argv, cwd=PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        yield proc
-    finally:
-        stop(proc)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    if "py-spy" in str(proc.args):  # it stops (and writes its file) when the profiled worker has gone
-        try:
-            proc.wait(timeout=20)
-            return
-        except subprocess.TimeoutExpired:
-            pass
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 def worker_argv() -> list[str]:
@@ -210,20 +181,15 @@ EVENT_DATA = {
 
 
 def empty_tables() -> None:
-    from django.db import OperationalError, connection
+    """Called with no worker running (the phases stop it first), so nothing can hold a lock the
+    TRUNCATE needs."""
+    from django.db import connection
 
-    for attempt in range(5):  # the running worker (its sweep) may deadlock with the TRUNCATE: again
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "TRUNCATE events_webhookattempt, events_webhookdelivery, events_webhookendpoint, "
-                    "events_emailmessage, events_event, events_auditevent CASCADE"
-                )
-            return
-        except OperationalError:
-            if attempt == 4:
-                raise
-            time.sleep(0.5)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE events_webhookattempt, events_webhookdelivery, events_webhookendpoint, "
+            "events_emailmessage, events_event, events_auditevent CASCADE"
+        )
 
 
 def make_endpoints(receiver: ReceiverClient, count: int) -> None:
@@ -253,12 +219,6 @@ def publish(n: int) -> tuple[int, float]:
     return result.event.pk, time.time()
 
 
-def delivered(expected: int) -> bool:
-    from events.models import WebhookDelivery
-
-    return WebhookDelivery.objects.filter(status="succeeded").count() >= expected
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process and all its descendants (Linux /proc), in seconds."""
     total, pending = 0.0, [pid]
@@ -275,8 +235,9 @@ def cpu_seconds(pid: int) -> float:
 
 
 def backlog(
-    receiver: ReceiverClient, start_worker: Callable[[], subprocess.Popen[bytes]], events: int, endpoints: int
+    receiver: ReceiverClient, start_worker: Callable[[bool], subprocess.Popen[bytes]], events: int, endpoints: int
 ) -> dict[str, Any]:
+    """No worker runs at the start; the one started after the backlog is queued keeps running."""
     empty_tables()
     receiver.reset()
     make_endpoints(receiver, endpoints)
@@ -285,13 +246,13 @@ def backlog(
         publish(n)
     queued_in = time.monotonic() - started
     expected = events * endpoints
-    worker = start_worker()
+    worker = start_worker(True)
     # The worker's CPU time from its first delivery to the last: less at the mercy of other load.
-    first = wait_for(receiver.records, 120, "the first delivery")
+    first = receiver.wait_for_records(1, 120)
     cpu_before = cpu_seconds(worker.pid)
-    wait_for(lambda: delivered(expected), 600, f"{expected} deliveries")
+    records = receiver.wait_for_records(expected, 600)
     cpu = cpu_seconds(worker.pid) - cpu_before
-    arrivals = sorted(at for _, _, at in receiver.records())
+    arrivals = sorted(at for _, _, at in records)
     span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else float("nan")
     return {
         "events": events,
@@ -305,17 +266,29 @@ def backlog(
     }
 
 
-def steady(receiver: ReceiverClient, rate: float, seconds: float, endpoints: int, publishers: int) -> dict[str, Any]:
+def steady(
+    receiver: ReceiverClient,
+    restart_worker: Callable[[], None],
+    rate: float,
+    seconds: float,
+    endpoints: int,
+    publishers: int,
+) -> dict[str, Any]:
     """Commit ``rate`` events/s, from ``publishers`` threads (each its own connection), on a fixed
-    timetable: a late commit does not shift the ones after it."""
+    timetable: a late commit does not shift the ones after it. The worker is restarted around the
+    tables' reset, and a first event delivered to every endpoint shows it consuming before the clock starts."""
     import threading
 
     from django.db import connection
 
-    empty_tables()
+    restart_worker()  # stopped while the tables are emptied, then started again
     receiver.reset()
     make_endpoints(receiver, endpoints)
+    publish(-1)
+    receiver.wait_for_records(endpoints, 120)
+    receiver.reset()
     committed: dict[str, float] = {}
+    failed = threading.Event()
     interval = 1.0 / rate
     count = int(rate * seconds)
     started = time.monotonic() + 0.2
@@ -323,11 +296,14 @@ def steady(receiver: ReceiverClient, rate: float, seconds: float, endpoints: int
     def publisher(offset: int) -> None:
         try:
             for n in range(offset, count, publishers):
-                pause = started + n * interval - time.monotonic()
-                if pause > 0:
-                    time.sleep(pause)
+                # The timetable's next slot; a failed publisher ends the others' waits at once.
+                if failed.wait(max(started + n * interval - time.monotonic(), 0)):
+                    return
                 event_id, at = publish(n)
                 committed[str(event_id)] = at
+        except BaseException:
+            failed.set()
+            raise
         finally:
             connection.close()
 
@@ -336,10 +312,11 @@ def steady(receiver: ReceiverClient, rate: float, seconds: float, endpoints: int
         thread.start()
     for thread in threads:
         thread.join()
+    if failed.is_set():
+        raise SystemExit("bench-webhooks: a publisher failed (see the traceback above)")
     offered_for = time.monotonic() - started
     expected = count * endpoints
-    wait_for(lambda: delivered(expected), 600, f"{expected} deliveries")
-    records = receiver.records()
+    records = receiver.wait_for_records(expected, 600)
     latencies = [(at - committed[webhook_id]) * 1000 for _, webhook_id, at in records if webhook_id in committed]
     arrivals = sorted(at for _, _, at in records)
     first_commit = min(committed.values())
@@ -425,18 +402,22 @@ def main(argv: list[str]) -> int:
         "idle": [],
     }
     receiver_argv = [sys.executable, "-m", "tests.bench.webhooks", "receiver", str(receiver_port)]
-    with (
-        process(redis_argv, logs / "redis.log"),
-        process(receiver_argv, logs / "receiver.log"),
-    ):
+    redis = processes.start(redis_argv, logs / "redis.log", ready="Ready to accept connections", timeout=20)
+    receiver_process = processes.start(receiver_argv, logs / "receiver.log", ready="receiver ready", timeout=20)
+    try:
         receiver = ReceiverClient(receiver_port)
-        wait_for(receiver.up, 20, "the receiver")
-        wait_for(lambda: redis_up(broker_url), 20, "redis-server")
         for endpoints in [int(part) for part in args.endpoints.split(",") if part]:
             workers: list[subprocess.Popen[bytes]] = []
 
+            def stop_workers(workers: list[subprocess.Popen[bytes]] = workers) -> None:
+                worker, *spies = workers
+                processes.stop(worker)
+                for spy in spies:  # py-spy writes its profile once the worker is gone
+                    spy.wait(timeout=20)
+                workers.clear()
+
             def start_worker(
-                workers: list[subprocess.Popen[bytes]] = workers, endpoints: int = endpoints
+                profile: bool, workers: list[subprocess.Popen[bytes]] = workers, endpoints: int = endpoints
             ) -> subprocess.Popen[bytes]:
                 with (logs / "worker.log").open("ab") as out:
                     worker = subprocess.Popen(
@@ -448,18 +429,25 @@ def main(argv: list[str]) -> int:
                         start_new_session=True,
                     )
                     workers.append(worker)
-                    if args.py_spy:
-                        profile = (
+                    if profile and args.py_spy:
+                        profile_path = (
                             RESULTS_DIR
                             / f"webhooks-profile-{endpoints}-endpoints{'-' + args.label if args.label else ''}.txt"
                         )
                         spy = [str(Path(sys.executable).parent / "py-spy"), "record", "--subprocesses"]
-                        spy += ["--format", "raw", "-o", str(profile), "--pid", str(worker.pid)]
+                        spy += ["--format", "raw", "-o", str(profile_path), "--pid", str(worker.pid)]
                         # Its own session too; it writes the profile once the worker exits.
                         workers.append(
                             subprocess.Popen(spy, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
                         )
                 return worker
+
+            def restart_worker(
+                stop: Callable[[], None] = stop_workers, start: Callable[[bool], Any] = start_worker
+            ) -> None:
+                stop()
+                empty_tables()
+                start(False)
 
             try:
                 row = backlog(receiver, start_worker, args.events, endpoints)
@@ -471,7 +459,14 @@ def main(argv: list[str]) -> int:
                 )
                 results["backlog"].append(row)
                 for phase, rate, seconds in (("steady", args.rate, args.seconds), ("idle", 5.0, 4.0)):
-                    row = steady(receiver, rate, seconds, endpoints, args.publishers)
+                    row = steady(
+                        receiver,
+                        restart_worker,
+                        rate,
+                        seconds,
+                        endpoints,
+                        args.publishers,
+                    )
                     latency = row["latency_ms"]
                     print(
                         f"{phase:<8} {endpoints} endpoint(s), {rate:g} events/s "
@@ -483,22 +478,16 @@ def main(argv: list[str]) -> int:
                     )
                     results[phase].append(row)
             finally:
-                for worker in workers:
-                    stop(worker)
+                if workers:
+                    stop_workers()
+    finally:
+        processes.stop(receiver_process)
+        processes.stop(redis)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path = RESULTS_DIR / f"webhooks-{stamp}{'-' + args.label if args.label else ''}.json"
     path.write_text(json.dumps(results, indent=2) + "\n")
     print(f"results: {path.relative_to(PROJECT_DIR)}")
     return 0
-
-
-def redis_up(url: str) -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
 
 
 if __name__ == "__main__":
