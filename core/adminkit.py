@@ -67,8 +67,7 @@ class TalliedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         rows = self.object_list
-        exact = tallies.exact_count(rows) if isinstance(rows, QuerySet) else None
-        return super().count if exact is None else exact
+        return tallies.count(rows) if isinstance(rows, QuerySet) else super().count
 
 
 class ActionsOnlyAdmin(admin.ModelAdmin):

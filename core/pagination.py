@@ -65,7 +65,7 @@ class Pagination(BasePagination):
             self.mode = "cursor"
             return self._paginate_cursor(queryset, request, view)
         self.page = _positive_int(request, "page", 1)
-        self.total = self._count(queryset)
+        self.total = tallies.count(queryset)  # the counters when they cover the filters
         offset = (self.page - 1) * self.per_page
         if offset >= self.total:
             self.has_next = False
@@ -123,13 +123,6 @@ class Pagination(BasePagination):
             param("per_page", "Items per page, 1..100.", {"type": "integer", "minimum": 1, "maximum": 100}),
             param("cursor", "Keyset mode: empty for the first page, then next_cursor.", {"type": "string"}),
         ]
-
-    @staticmethod
-    def _count(queryset: QuerySet) -> int:
-        """The exact total: from the counters the database keeps when they cover the filters
-        (see ``core.tallies``), else ``COUNT(*)``."""
-        total = tallies.exact_count(queryset)
-        return queryset.count() if total is None else total
 
     # --- cursor mode ------------------------------------------------------------------------
     def _paginate_cursor(self, queryset: QuerySet, request: Request, view: Any) -> list[Any]:

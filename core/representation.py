@@ -193,12 +193,9 @@ def _template(cls: type[FastRepresentation]) -> _Template | None:
             steps.append((key, "many", name, child))
             nested.append((name, child))
             continue
-        if isinstance(field, (serializers.BaseSerializer, *_CONTEXT_FIELDS)):
+        if _rendered_by_drf(field):
             break
-        if isinstance(field, relations.PrimaryKeyRelatedField):
-            convert = field.pk_field.to_representation if field.pk_field is not None else None
-        else:
-            convert = _converter(field, _column_type(getattr(getattr(cls, "Meta", None), "model", None), name))
+        convert = _attribute_converter(field, _column_type(getattr(getattr(cls, "Meta", None), "model", None), name))
         steps.append((key, "attr", name, convert))
         columns.add(name)
     else:
@@ -241,11 +238,21 @@ def _compile_field(serializer: serializers.Serializer, field: fields.Field) -> S
     if isinstance(field, fields.SerializerMethodField):
         return getattr(serializer, field.method_name), None
     read, _ = _attribute_reader(field)
-    if read is None or isinstance(field, (serializers.BaseSerializer, *_CONTEXT_FIELDS)):
+    if read is None or _rendered_by_drf(field):
         return _fallback(field), None
+    return read, _attribute_converter(field)
+
+
+def _rendered_by_drf(field: fields.Field) -> bool:
+    """Nested single objects and fields that need the request (files, hyperlinks) keep DRF's own steps."""
+    return isinstance(field, (serializers.BaseSerializer, *_CONTEXT_FIELDS))
+
+
+def _attribute_converter(field: fields.Field, column_type: str | None = None) -> Callable[[Any], Any] | None:
+    """The converter of a field read as one attribute (a related object's primary key reads its ``_id``)."""
     if isinstance(field, relations.PrimaryKeyRelatedField):
-        return read, (field.pk_field.to_representation if field.pk_field is not None else None)
-    return read, _converter(field)
+        return field.pk_field.to_representation if field.pk_field is not None else None
+    return _converter(field, column_type)
 
 
 def _fallback(field: fields.Field) -> Callable[[Any], Any]:

@@ -150,6 +150,12 @@ def _choose(specs: Sequence[TallySpec], fixed: set[str], not_null: set[str]) -> 
     return min(candidates, key=lambda spec: (len(spec.columns), spec.columns[0] not in fixed))
 
 
+def count(queryset: QuerySet) -> int:
+    """The exact ``count()``: from the counters when they cover the filters, else ``COUNT(*)``."""
+    total = exact_count(queryset)
+    return queryset.count() if total is None else total
+
+
 def exact_count(queryset: QuerySet) -> int | None:
     """The queryset's ``count()`` from the counters, or None when no counter covers its filters."""
     query = queryset.query
@@ -295,7 +301,12 @@ CREATE TRIGGER {fn}_update AFTER UPDATE ON {table}
 CREATE TRIGGER {fn}_truncate AFTER TRUNCATE ON {table}
   FOR EACH STATEMENT EXECUTE FUNCTION {fn}_truncate();
 
-DELETE FROM {TABLE} WHERE name IN ({names});
+{_counts_from_rows(table, specs)}"""
+
+
+def _counts_from_rows(table: str, specs: Sequence[TallySpec]) -> str:
+    names = ", ".join(_literal(spec.name) for spec in specs)
+    return f"""DELETE FROM {TABLE} WHERE name IN ({names});
 INSERT INTO {TABLE} (name, k1, k2, slot, n, amount)
 SELECT d.name, d.k1, d.k2, 0, d.n, d.amount FROM ({_select_groups(specs, table, "")}) AS d;
 """
@@ -305,13 +316,9 @@ def recount_sql(table: str, specs: Sequence[TallySpec]) -> str:
     """The counters of ``specs`` counted again from the rows: after a load that skipped the triggers
     (``session_replication_role = replica``, as ``pg_restore`` and ``manage.py seed`` do)."""
     table = _ident(table)
-    names = ", ".join(_literal(spec.name) for spec in specs)
     return f"""
 LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE;
-DELETE FROM {TABLE} WHERE name IN ({names});
-INSERT INTO {TABLE} (name, k1, k2, slot, n, amount)
-SELECT d.name, d.k1, d.k2, 0, d.n, d.amount FROM ({_select_groups(specs, table, "")}) AS d;
-"""
+{_counts_from_rows(table, specs)}"""
 
 
 def uninstall_sql(table: str, specs: Sequence[TallySpec]) -> str:

@@ -27,7 +27,6 @@ import logging
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -186,12 +185,6 @@ def bench_fixtures() -> dict[str, Any]:
 
 
 # --- server -----------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(port: int, log: Path) -> subprocess.Popen:
     argv = ["make", "--no-print-directory", "serve-prod", f"BIND=127.0.0.1:{port}"]
     proc = processes.start(argv, log, ready="Listening at:", timeout=120, env=os.environ.copy())
@@ -561,7 +554,7 @@ def main() -> int:
     results_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     log = results_dir / f"{stamp}.server.log"
-    port = free_port()
+    port = processes.free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_server(port, log)
     report: dict[str, Any] = {}

@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -40,12 +39,6 @@ from tests.bench import processes
 
 PROJECT_DIR = processes.PROJECT_DIR
 RESULTS_DIR = PROJECT_DIR / "bench" / "results"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -361,7 +354,7 @@ def main(argv: list[str]) -> int:
     )
     args = parser.parse_args(argv)
 
-    redis_port, receiver_port = free_port(), free_port()
+    redis_port, receiver_port = processes.free_port(), processes.free_port()
     broker_url = f"redis://127.0.0.1:{redis_port}/0"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["CELERY_BROKER_URL"] = broker_url
