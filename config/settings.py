@@ -6,6 +6,7 @@ Development defaults just work (embedded PostgreSQL, eager Celery, console email
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
@@ -285,6 +286,14 @@ IDEMPOTENCY_LOCK_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_LOCK_TIMEOUT_SECONDS", d
 
 # --- Webhooks ---------------------------------------------------------------------------------
 WEBHOOKS_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOKS_ALLOW_PRIVATE_HOSTS", default=False)
+# Narrower than the above: these networks (CIDR, comma-separated) count as public for webhook
+# URLs, e.g. one receiver inside the network; everything else non-public stays refused.
+WEBHOOKS_ALLOWED_NETWORKS = env.list("WEBHOOKS_ALLOWED_NETWORKS", default=[])
+for _network in WEBHOOKS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"WEBHOOKS_ALLOWED_NETWORKS: {_network!r} is not a network (CIDR).") from None
 # Delay before each attempt, in seconds, the first normally 0 (API.md §7: 8 attempts over ~27 h).
 WEBHOOK_RETRY_SCHEDULE = env.list(
     "WEBHOOK_RETRY_SCHEDULE", cast=int, default=[0, 5, 300, 1800, 7200, 18000, 36000, 36000]

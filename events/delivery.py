@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import socket
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -14,22 +15,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 import requests
 import urllib3
 import urllib3.connection
+import urllib3.exceptions
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 from standardwebhooks import Webhook
+from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
-from events import outbox
+from events import outbox, ssrf
 from events.models import Event, OutboxStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from events.ssrf import UnsafeURL, check_address, check_url
 
 logger = logging.getLogger(__name__)
 
@@ -92,39 +93,60 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max((when - now).total_seconds(), 0.0)
 
 
-# --- HTTP: one keep-alive session per receiver, every new connection checked --------------------------
+# --- HTTP: one keep-alive session per receiver, connecting only to the checked addresses ------------
 
 
-class _GuardedHTTPConnection(urllib3.connection.HTTPConnection):
-    """Refuses a connection whose peer is not public (unless private hosts are allowed)."""
+class _PinnedHTTPConnection(urllib3.connection.HTTPConnection):
+    """Connects to the addresses ``events.ssrf.resolve`` checked (``pinned``), never to what a new
+    lookup of the name would answer; the name itself still goes in the Host header and, over
+    TLS, in SNI and the certificate check."""
+
+    pinned: tuple[tuple[int, ssrf.SockAddr], ...] = ()
 
     def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        if not settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS:
+        error: OSError | None = None
+        for family, sockaddr in self.pinned:
+            sock = socket.socket(family, socket.SOCK_STREAM)
             try:
-                check_address(str(sock.getpeername()[0]), self.host)
-            except UnsafeURL:
+                for option in self.socket_options or ():
+                    sock.setsockopt(*option)
+                if self.timeout is not _DEFAULT_TIMEOUT:
+                    sock.settimeout(self.timeout)
+                sock.connect(sockaddr)
+            except TimeoutError as exc:
                 sock.close()
-                raise
-        return sock
+                raise urllib3.exceptions.ConnectTimeoutError(
+                    self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})"
+                ) from exc
+            except OSError as exc:
+                sock.close()
+                error = exc
+                continue
+            sys.audit("http.client.connect", self, self.host, self.port)
+            return sock
+        raise urllib3.exceptions.NewConnectionError(self, f"Failed to establish a new connection: {error}")
 
 
-class _GuardedHTTPSConnection(_GuardedHTTPConnection, urllib3.connection.HTTPSConnection):
+class _PinnedHTTPSConnection(_PinnedHTTPConnection, urllib3.connection.HTTPSConnection):
     pass
 
 
-class _GuardedHTTPPool(urllib3.HTTPConnectionPool):
-    ConnectionCls = _GuardedHTTPConnection
+class _PinnedAdapter(HTTPAdapter):
+    """An adapter whose every connection goes to ``target``'s checked addresses."""
 
+    def __init__(self, target: ssrf.Target) -> None:
+        self.target = target
+        super().__init__(pool_connections=1, pool_maxsize=1, max_retries=0)
 
-class _GuardedHTTPSPool(urllib3.HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPSConnection
-
-
-class _GuardedAdapter(HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+        pinned = {"pinned": self.target.addresses}
+        http = type("_Pinned", (_PinnedHTTPConnection,), pinned)
+        https = type("_PinnedTLS", (_PinnedHTTPSConnection,), pinned)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": type("_PinnedPool", (urllib3.HTTPConnectionPool,), {"ConnectionCls": http}),
+            "https": type("_PinnedTLSPool", (urllib3.HTTPSConnectionPool,), {"ConnectionCls": https}),
+        }
 
 
 MAX_SESSIONS = 64
@@ -132,53 +154,57 @@ DEFAULT_HEADERS = requests.utils.default_headers()
 _local = threading.local()
 
 
-def _new_session() -> requests.Session:
+def _new_session(target: ssrf.Target) -> requests.Session:
     session = requests.Session()
     session.trust_env = False  # no proxy from the environment may redirect webhooks elsewhere
-    adapter = _GuardedAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
+    adapter = _PinnedAdapter(target)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
 
 
 @contextmanager
-def _session_for(url: str) -> Iterator[requests.Session]:
+def _session_for(target: ssrf.Target) -> Iterator[requests.Session]:
     """A session per receiver (scheme, host, port), reused while it was used in the last
-    ``WEBHOOK_KEEPALIVE_SECONDS`` (0: a fresh session per attempt, closed after it). Per thread."""
+    ``WEBHOOK_KEEPALIVE_SECONDS`` (0: a fresh session per attempt, closed after it) and while the
+    check answers the same addresses its connection was pinned to. Per thread."""
     keepalive = float(settings.WEBHOOK_KEEPALIVE_SECONDS)
     if keepalive <= 0:
-        session = _new_session()
+        session = _new_session(target)
         try:
             yield session
         finally:
             session.close()
         return
-    sessions: OrderedDict[str, tuple[requests.Session, float]] | None = getattr(_local, "sessions", None)
+    sessions: OrderedDict[tuple[str, str, int], tuple[requests.Session, ssrf.Target, float]] | None = getattr(
+        _local, "sessions", None
+    )
     if sessions is None:
         sessions = _local.sessions = OrderedDict()
-    parts = urlsplit(url)
-    key = f"{parts.scheme}://{parts.netloc}".lower()
+    key = (target.scheme, target.host, target.port)
     now = time.monotonic()
     entry = sessions.pop(key, None)
-    if entry is not None and now - entry[1] > keepalive:
-        entry[0].close()  # the receiver may have closed an idle connection by now
+    if entry is not None and (now - entry[2] > keepalive or entry[1] != target):
+        # The receiver may have closed an idle connection by now; or its name answers other
+        # addresses than the connection was made to, and an attempt goes only where it checked.
+        entry[0].close()
         entry = None
-    session = entry[0] if entry is not None else _new_session()
+    session = entry[0] if entry is not None else _new_session(target)
     try:
         yield session
     except BaseException:
         session.close()
         raise
-    sessions[key] = (session, time.monotonic())
+    sessions[key] = (session, target, time.monotonic())
     while len(sessions) > MAX_SESSIONS:
-        _, (old, _) = sessions.popitem(last=False)
+        _, (old, _, _) = sessions.popitem(last=False)
         old.close()
 
 
 def close_sessions() -> None:
     """Close this thread's keep-alive sessions (tests; a worker simply exits)."""
     sessions = getattr(_local, "sessions", None) or {}
-    for session, _ in sessions.values():
+    for session, _, _ in sessions.values():
         session.close()
     sessions.clear()
 
@@ -187,9 +213,10 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
     """One POST: 15 s timeout, redirects never followed, a short excerpt of the answer kept."""
     started = time.monotonic()
     try:
-        check_url(url)
-    except UnsafeURL as exc:
+        target = ssrf.resolve(url)  # checked once; the connection goes to these very addresses
+    except ssrf.UnsafeURL as exc:
         return Outcome(status_code=None, duration_ms=0, error=f"Refused: {exc}")
+    assert target is not None  # only registration may leave a name unresolved
     try:
         # Prepared without the session's merging (a profiled third of the client's time): the
         # same default headers as ``session.post`` sends, and never a cookie a receiver set.
@@ -197,7 +224,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
         merged.update(headers)
         prepared = requests.Request("POST", url, data=body, headers=merged).prepare()
         with (
-            _session_for(url) as session,
+            _session_for(target) as session,
             session.send(
                 prepared, timeout=settings.WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False, stream=True
             ) as response,
@@ -217,7 +244,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
                 parse_retry_after(response.headers.get("Retry-After"), timezone.now()) if code in (429, 503) else None
             )
             return Outcome(code, duration, error, excerpt, retry_after)
-    except UnsafeURL as exc:  # the connection itself reached a non-public address
+    except ssrf.UnsafeURL as exc:
         return Outcome(status_code=None, duration_ms=0, error=f"Refused: {exc}")
     except requests.Timeout:
         error = f"Timed out after {settings.WEBHOOK_TIMEOUT_SECONDS} s"

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from events import delivery as delivery_service
-from events import outbox, ssrf
+from events import outbox
 from events.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from events.services import create_endpoint, record
 
@@ -258,7 +258,7 @@ def test_a_long_run_extends_its_lease(receiver, quiet, settings):
     assert receiver.call_count == 3
 
 
-# --- keep-alive and the SSRF guard on every connection ---------------------------------------------
+# --- keep-alive (the SSRF pinning: test_ssrf_pinning.py) ---------------------------------------------
 
 
 @pytest.fixture
@@ -300,25 +300,6 @@ def test_attempts_to_one_receiver_share_a_connection(local_receiver, settings):
         outcome = delivery_service.post(local_receiver["url"], b"{}", {"content-type": "application/json"})
         assert outcome.status_code == 200
     assert (local_receiver["requests"], local_receiver["connections"]) == (3, 1)
-
-
-def test_a_new_connection_to_a_non_public_peer_is_refused(local_receiver, monkeypatch):
-    """DNS rebinding: the name is public when checked and loopback when connected: refused at connect."""
-    answers = iter(["93.184.216.34", "127.0.0.1"])
-    real = ssrf.socket.getaddrinfo
-
-    def rebinding(host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
-        if host == "rebind.example.com":
-            return real(next(answers, "127.0.0.1"), port, *args, **kwargs)
-        return real(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(ssrf.socket, "getaddrinfo", rebinding)
-    url = f"http://rebind.example.com:{local_receiver['port']}/hook"
-    outcome = delivery_service.post(url, b"{}", {"content-type": "application/json"})
-    assert outcome.status_code is None
-    assert outcome.error == "Refused: The host 'rebind.example.com' resolves to a non-public address (127.0.0.1)."
-    # The TCP handshake happened (that is how the peer is known); not a byte of the request followed.
-    assert local_receiver["requests"] == 0
 
 
 def test_an_attempt_sends_the_same_request_bytes_as_a_plain_requests_post(settings):
