@@ -8,12 +8,16 @@ cursors are signed, so a tampered one is a ``422`` and never reaches the databas
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from django.core import signing
+from django.db import connection
 from django.db.models import BooleanField, Expression, F, Q, QuerySet, Value
+from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -27,6 +31,8 @@ MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 _CURSOR_SALT = "core.pagination.cursor"
 _INTEGER = re.compile(r"-?[0-9]+")
+# The longest value a cursor carries (a timestamp, an id, a name of the ordering column).
+_MAX_CURSOR_VALUE = 1000
 
 
 def _positive_int(request: Request, name: str, default: int, maximum: int | None = None) -> int:
@@ -164,24 +170,71 @@ class Pagination(BasePagination):
             values.append(field.value_to_string(row))
         return signing.dumps({"o": ordering, "v": values}, salt=_CURSOR_SALT, compress=True)
 
-    def _decode(self, raw: str, ordering: list[str]) -> list[Any]:
+    def _decode(self, raw: str, ordering: list[str]) -> list[str]:
+        """The cursor's values, as the encoder wrote them: one string per ordering term.
+
+        Anything else is a ``422``, even under a valid signature (a leaked key must not turn a
+        cursor into a 500): the payload is checked for its exact shape here and each value is read
+        by ``_value`` before any of it reaches the database.
+        """
         try:
             payload = signing.loads(raw, salt=_CURSOR_SALT)
-        except signing.BadSignature:
+        except Exception:  # noqa: BLE001 - bad signature, bad base64, bad zlib or bad JSON: all the same to a client
             raise ValidationError({"cursor": ["Invalid cursor."]}, code="invalid") from None
-        if not isinstance(payload, dict) or payload.get("o") != ordering or len(payload.get("v", [])) != len(ordering):
+        if not isinstance(payload, dict) or set(payload) != {"o", "v"} or payload["o"] != ordering:
             raise ValidationError({"cursor": ["The cursor does not match this ordering."]}, code="invalid")
-        return payload["v"]
+        values = payload["v"]
+        if (
+            not isinstance(values, list)
+            or len(values) != len(ordering)
+            or not all(isinstance(value, str) for value in values)
+        ):
+            raise ValidationError({"cursor": ["Invalid cursor."]}, code="invalid")
+        return values
 
-    def _after(self, ordering: list[str], raw_values: list[Any], queryset: QuerySet) -> Q:
+    @staticmethod
+    def _value(field: Any, raw: str) -> Any:
+        """A cursor value read as its column's type, or ``ValueError`` when PostgreSQL could not
+        compare the column with it (out of range, not finite, text it cannot store)."""
+        if len(raw) > _MAX_CURSOR_VALUE or "\x00" in raw:  # PostgreSQL text cannot hold NUL
+            raise ValueError(raw)
+        raw.encode("utf-8")  # nor a lone surrogate
+        if field.get_internal_type() == "DateTimeField":
+            # Only what the encoder writes: a full timestamp with its UTC offset, never a bare date
+            # or a local time; any offset Python reads is fine once converted (PostgreSQL takes
+            # offsets up to 15:59 only, and year 1 at +05:45 is before the calendar starts).
+            value = parse_datetime(raw)
+            if value is None or value.utcoffset() is None:
+                raise ValueError(raw)
+            try:
+                return value.astimezone(datetime.UTC)
+            except OverflowError as exc:
+                raise ValueError(raw) from exc
+        try:
+            value = field.to_python(raw)
+        except Exception as exc:
+            raise ValueError(raw) from exc
+        if value is None:
+            raise ValueError(raw)
+        if isinstance(value, bool):
+            pass
+        elif isinstance(value, int):
+            low, high = connection.ops.integer_field_range(field.get_internal_type())
+            if (low is not None and value < low) or (high is not None and value > high):
+                raise ValueError(raw)
+        elif isinstance(value, decimal.Decimal) and (not value.is_finite() or abs(value.adjusted()) > 1000):
+            raise ValueError(raw)
+        return value
+
+    def _after(self, ordering: list[str], raw_values: list[str], queryset: QuerySet) -> Q:
         """Rows strictly after the cursor row: (a > x) or (a = x and b > y) or ... with per-term direction."""
         model = queryset.model
         values = []
         for term, raw in zip(ordering, raw_values, strict=True):
             field = model._meta.get_field(self._field_name(term))
             try:
-                values.append(field.to_python(raw))
-            except Exception:  # noqa: BLE001 - a signed value we could not read is still a bad cursor
+                values.append(self._value(field, raw))
+            except (ValueError, UnicodeError):
                 raise ValidationError({"cursor": ["Invalid cursor."]}, code="invalid") from None
         fields = [model._meta.get_field(self._field_name(term)) for term in ordering]
         descending = {term.startswith("-") for term in ordering}
