@@ -20,6 +20,7 @@ def _password_field(**kwargs: Any) -> serializers.CharField:
     return StrictCharField(
         write_only=True,
         trim_whitespace=False,
+        format_characters=True,
         max_length=PASSWORD_MAX_LENGTH,
         style={"input_type": "password"},
         **kwargs,
@@ -108,9 +109,10 @@ class PasswordChangeSerializer(serializers.Serializer):
 class LoginSerializer(serializers.Serializer):
     """JSON ``{username|email, password}`` or the OAuth2 password form (``username`` may be an email)."""
 
-    username = StrictCharField(max_length=254, required=False, allow_blank=True)
-    email = StrictCharField(max_length=254, required=False, allow_blank=True)
-    password = StrictCharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False)
+    # Credentials, looked up and never shown: no text rule may turn a login into a 422.
+    username = StrictCharField(max_length=254, required=False, allow_blank=True, format_characters=True)
+    email = StrictCharField(max_length=254, required=False, allow_blank=True, format_characters=True)
+    password = StrictCharField(max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False, format_characters=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not (attrs.get("username") or attrs.get("email")):
@@ -126,4 +128,4 @@ class TokenPairSerializer(serializers.Serializer):
 
 
 class RefreshTokenSerializer(serializers.Serializer):
-    refresh_token = StrictCharField(max_length=4096)
+    refresh_token = StrictCharField(max_length=4096, format_characters=True)

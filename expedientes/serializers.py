@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.fields import StrictCharField
+from core.fields import StrictCharField, strip_format_characters
 from core.representation import FastRepresentation
 from events.models import AuditEvent
 from expedientes import workflow
@@ -103,7 +103,7 @@ class DocumentoUploadSerializer(serializers.Serializer):
     """``multipart/form-data``: the file plus optional metadata (``nombre`` defaults to the file's name)."""
 
     file = serializers.FileField(required=False, allow_empty_file=False, use_url=False)
-    nombre = serializers.CharField(max_length=NOMBRE_MAX_LENGTH, required=False, validators=[_no_control_characters])
+    nombre = StrictCharField(max_length=NOMBRE_MAX_LENGTH, required=False, validators=[_no_control_characters])
     tipo = serializers.ChoiceField(choices=TIPO_CHOICES, required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -120,8 +120,10 @@ class DocumentoUploadSerializer(serializers.Serializer):
 
 
 def safe_display_name(name: str) -> str:
-    """The client's filename reduced to a harmless display name (no path, no control characters)."""
+    """The client's filename reduced to a harmless display name (no path, no control or hidden
+    format characters: ``factura\u202efdp.exe`` would read as ``factura`` + ``exe.pdf``)."""
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = strip_format_characters(name)
     name = "".join(char for char in name if ord(char) >= 32 and ord(char) != 127).strip()
     return (name or "documento")[:NOMBRE_MAX_LENGTH]
 
