@@ -144,6 +144,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 JSON_MAX_BODY_BYTES = 1024 * 1024
 DOCUMENTO_MAX_BYTES = env.int("DOCUMENTO_MAX_BYTES", default=10 * 1024 * 1024)
+# The largest body any endpoint takes (a documento and its form fields): a body sent chunked, with no
+# Content-Length, is read up to this and refused (413) beyond (core.wsgi).
+REQUEST_BODY_MAX_BYTES = DOCUMENTO_MAX_BYTES + 1088 * 1024
 
 # --- Cache ------------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

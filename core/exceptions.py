@@ -34,6 +34,7 @@ TITLES = {
     405: "Method not allowed",
     406: "Not acceptable",
     409: "Conflict",
+    411: "Length required",
     412: "Precondition failed",
     413: "Payload too large",
     415: "Unsupported media type",

@@ -8,11 +8,16 @@ that ORM calls from the test body are fine.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+from django.db import connection
+
+from tests.bench import processes
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -69,3 +74,42 @@ def admin_login(page: Any, base_url: str, username: str, password: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("input[type=submit]")
+
+
+def database_url() -> str:
+    """The live test database as a ``DATABASE_URL`` for a server or worker process."""
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    # The embedded server listens on a Unix socket: its directory goes percent-encoded in the host.
+    host = quote(db["HOST"] or "127.0.0.1", safe="")
+    return f"postgres://{auth}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def gunicorn_server(transactional_db: None, tmp_path: Path) -> Iterator[Any]:
+    """``gunicorn_server(**env)``: the real server (``config/gunicorn.py``, one sync worker) on a free
+    loopback port, on the live test database; returns its base URL. Stopped after the test."""
+    started: list[Any] = []
+
+    def start(**extra_env: str) -> str:
+        port = processes.free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": "1",
+            "GUNICORN_ACCESSLOG": "",
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            "CONN_MAX_AGE": "0",
+            **extra_env,
+        }
+        for name in ("DJANGO_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE", "CELERY_BROKER_URL"):
+            env.pop(name, None)
+        argv = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "--no-control-socket", "config.wsgi"]
+        started.append(processes.start(argv, tmp_path / f"gunicorn-{port}.log", "Listening at", 60, env))
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for proc in started:
+        processes.stop(proc)
+    connection.close()

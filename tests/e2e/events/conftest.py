@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import redis
 from django.db import connection
 
 from config.celery import app as celery_app
+from tests.e2e.conftest import database_url
 
 BROKER_URL = os.environ.get("E2E_CELERY_BROKER_URL", "redis://127.0.0.1:6379/7")
 DEAD_BROKER_URL = "redis://127.0.0.1:1/7"
@@ -234,14 +234,6 @@ class Worker:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    # The embedded server listens on a Unix socket: its directory goes percent-encoded in the host.
-    host = quote(db["HOST"] or "127.0.0.1", safe="")
-    return f"postgres://{auth}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def make_worker(
     transactional_db: None, redis_broker: str, queue_name: str, tmp_path: Path
@@ -253,7 +245,7 @@ def make_worker(
         env = {
             **os.environ,
             **WORKER_ENV,
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
             "CELERY_TASK_DEFAULT_QUEUE": queue_name,
             **extra_env,
         }
