@@ -22,6 +22,7 @@ urlpatterns = [
     re_path(r"^health/live/?$", core_views.live, name="health-live"),
     re_path(r"^health/ready/?$", core_views.ready, name="health-ready"),
     path("api/v1/", include(api_v1)),
+    path("admin/colours.css", core_views.admin_colours_css, name="admin-colours-css"),
     path("admin/", admin.site.urls),
 ]
 

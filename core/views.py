@@ -9,13 +9,14 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
-from drf_spectacular.views import SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.adminkit import colours_css
 from core.exceptions import PROBLEM_CONTENT_TYPE, problem_body
 
 logger = logging.getLogger(__name__)
@@ -106,9 +107,19 @@ def ready(request: Request) -> Response:
     return Response({"status": "ok", "checks": checks})
 
 
-class DocsView(SpectacularSwaggerView):
-    """The Swagger UI page. Its renderer is HTML-only, so DRF's OPTIONS metadata (a dict) cannot be
-    rendered by it: OPTIONS answers just the ``Allow`` header."""
+class DocsView(SpectacularSwaggerSplitView):
+    """The Swagger UI page, its set-up script served by the same URL (``?script``) instead of inline,
+    so the page needs no ``'unsafe-inline'``. Its renderer is HTML-only, so DRF's OPTIONS metadata
+    (a dict) cannot be rendered by it: OPTIONS answers just the ``Allow`` header."""
+
+    template_name = "core/swagger_ui.html"
 
     def options(self, request: Request, *args: object, **kwargs: object) -> HttpResponse:
         return HttpResponse(status=204)
+
+
+def admin_colours_css(request: HttpRequest) -> HttpResponse:
+    """The admin's colour classes (``core.adminkit.colours_css``); the same for everyone, cached."""
+    response = HttpResponse(colours_css(), content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from core.adminkit import ActionsOnlyAdmin, TalliedPaginator, badge, run_per_row
+from core.adminkit import ActionsOnlyAdmin, TalliedPaginator, badge, register_colours, run_per_row
 from core.exceptions import ApplicationError
 from events import services
 from events.models import (
@@ -33,6 +33,7 @@ STATUS_COLOURS: dict[str, str] = {
     OutboxStatus.SUCCEEDED: "#198754",
     OutboxStatus.FAILED: "#dc3545",
 }
+register_colours(STATUS_COLOURS.values())
 
 
 def status_badge(status: str) -> str:

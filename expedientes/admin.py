@@ -24,7 +24,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from accounts.models import STAFF_ROLES
-from core.adminkit import TalliedPaginator, badge, describe_refusal, run_per_row
+from core.adminkit import TalliedPaginator, badge, colour_class, describe_refusal, register_colours, run_per_row
 from core.exceptions import ApplicationError
 from events.models import AuditEvent
 from expedientes import selectors, services, workflow
@@ -50,6 +50,7 @@ ESTADO_COLOURS: dict[str, str] = {
     Estado.RECHAZADO: "#dc3545",
     Estado.ARCHIVADO: "#343a40",
 }
+register_colours(ESTADO_COLOURS.values())
 
 
 def estado_badge(estado: str) -> str:
@@ -272,7 +273,8 @@ class ExpedienteAdmin(admin.ModelAdmin):
         return {
             "estado_badge": estado_badge(obj.estado),
             "workflow_targets": [
-                {"value": target, "label": Estado(target).label, "colour": ESTADO_COLOURS[target]} for target in targets
+                {"value": target, "label": Estado(target).label, "colour": colour_class(ESTADO_COLOURS[target])}
+                for target in targets
             ],
             "workflow_url": reverse("admin:expedientes_expediente_transition", args=[obj.pk]),
             "workflow_version": obj.version,

@@ -16,7 +16,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from core.adminkit import ActionsOnlyAdmin, TalliedPaginator, badge, describe_refusal, run_per_row
+from core.adminkit import ActionsOnlyAdmin, TalliedPaginator, badge, describe_refusal, register_colours, run_per_row
 from core.exceptions import ApplicationError
 from orders import services
 from orders.filters import search_terms
@@ -36,6 +36,7 @@ STATUS_COLOURS: dict[str, str] = {
     PaymentStatus.FAILED: "#dc3545",
     PaymentStatus.REFUNDED: "#b35900",
 }
+register_colours(STATUS_COLOURS.values())
 
 
 def status_badge(status: str) -> str:

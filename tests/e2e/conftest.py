@@ -7,6 +7,7 @@ that ORM calls from the test body are fine.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterator
@@ -54,12 +55,49 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
+# Runs in every page before its own scripts: each Content-Security-Policy refusal is recorded.
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.violatedDirective} refused ${event.blockedURI || "inline"} at ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
+
+
+class CSPWatch:
+    """What the browser refused under the Content-Security-Policy, from events and the console."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.console: list[str] = []
+        self.pages: list[str] = []
+        page.on("console", self._on_console)
+
+    def _on_console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            self.console.append(message.text)
+
+    def collect(self) -> None:
+        """Gather the current document's refusals (call before it navigates away)."""
+        # The page may be gone or mid-navigation: the console has its refusals all the same.
+        with contextlib.suppress(Exception):
+            self.pages.extend(self.page.evaluate("window.__cspViolations || []"))
+
+    def violations(self) -> list[str]:
+        self.collect()
+        return self.pages + self.console
+
+
 @pytest.fixture
 def page(chromium: Any, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A browser page; the test fails if the Content-Security-Policy refused anything on it."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(CSP_LISTENER)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    watch = CSPWatch(page)
     yield page
+    violations = watch.violations()
     failed = getattr(request.node, "report_call", None)
     if failed is not None and failed.failed:
         folder: Path = tmp_path_factory.mktemp("screenshots")
@@ -67,6 +105,7 @@ def page(chromium: Any, request: pytest.FixtureRequest, tmp_path_factory: pytest
         page.screenshot(path=str(path), full_page=True)
         print(f"screenshot saved: {path}")
     context.close()
+    assert violations == [], f"Content-Security-Policy refused: {violations}"
 
 
 def admin_login(page: Any, base_url: str, username: str, password: str) -> None:

@@ -55,7 +55,7 @@ def test_list_shows_badge_owner_assignee_and_documentos_count(citizen, clerk, cl
     row = response.context["cl"].result_list.get(pk=expediente.pk)
     assert row.documentos_count == 3
     html = response.content.decode()
-    assert 'class="estado-badge estado-en_revision"' in html
+    assert 'class="estado-badge estado-en_revision badge colour-0d6efd"' in html
     assert "En revisión" in html
     assert citizen.username in html
     assert clerk.username in html
@@ -122,7 +122,7 @@ def test_workflow_button_moves_and_shows_history(citizen, clerk, clerk_web, make
     expediente.refresh_from_db()
     assert expediente.estado == Estado.APROBADO
     assert f"{expediente.numero} moved to Aprobado." in messages_of(response)
-    assert 'class="estado-badge estado-aprobado"' in response.content.decode()
+    assert 'class="estado-badge estado-aprobado badge colour-198754"' in response.content.decode()
     history = response.context["history"]
     assert history[-1]["action"] == "transition"
     assert history[-1]["actor"] == clerk.username
