@@ -31,6 +31,8 @@ class IsAdmin(BasePermission):
 class StaffWritesPublicReads(BasePermission):
     """Anyone may read; only staff may write (the catalog)."""
 
+    anonymous_reads = True  # the schema marks these reads as needing no token
+
     def has_permission(self, request: Request, view: Any) -> bool:
         if request.method in SAFE_METHODS:
             return True

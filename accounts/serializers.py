@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from accounts.models import Role, User
-from core.fields import StrictCharField
+from core.fields import StrictBooleanField, StrictCharField
 from core.representation import FastRepresentation
 
 PASSWORD_MAX_LENGTH = 4096
@@ -63,7 +63,7 @@ class UserCreateSerializer(RegisterSerializer):
     """``POST /users`` (admin): registration plus the role and active flag."""
 
     role = serializers.ChoiceField(choices=Role.choices, required=False, default=Role.CITIZEN)
-    is_active = serializers.BooleanField(required=False, default=True)
+    is_active = StrictBooleanField(required=False, default=True)
 
 
 class ProfileUpdateSerializer(serializers.Serializer):
@@ -78,7 +78,7 @@ class AdminUserUpdateSerializer(ProfileUpdateSerializer):
 
     email = serializers.EmailField(max_length=254, required=False)
     role = serializers.ChoiceField(choices=Role.choices, required=False)
-    is_active = serializers.BooleanField(required=False)
+    is_active = StrictBooleanField(required=False)
     password = _password_field(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import django_filters
@@ -32,6 +33,12 @@ def ordering_of(queryset: QuerySet) -> list[str]:
     return with_tiebreaker(terms)
 
 
+def _ordering_pattern(fields: list[str]) -> str:
+    names = "|".join(re.escape(name) for name in sorted(fields, key=len, reverse=True))
+    term = rf"\s*(-?({names}))?\s*"
+    return rf"^{term}(,{term})*$"
+
+
 class ValidatedOrderingFilter(BaseFilterBackend):
     """``?ordering=a,-b`` over the view's ``ordering_fields``; the view's ``ordering`` is the default."""
 
@@ -46,7 +53,8 @@ class ValidatedOrderingFilter(BaseFilterBackend):
         terms = [term.strip() for term in raw.split(",") if term.strip()]
         if not terms:  # "ordering=," names nothing: the default, not an order by id alone
             return with_tiebreaker(default)
-        unknown = [term for term in terms if term.lstrip("-") not in allowed]
+        # One optional "-" per term: "--created_at" is no field (it once reached the database).
+        unknown = [term for term in terms if term.removeprefix("-") not in allowed]
         if unknown:
             choices = ", ".join(sorted(allowed)) or "none"
             raise ValidationError(
@@ -69,7 +77,9 @@ class ValidatedOrderingFilter(BaseFilterBackend):
                 "required": False,
                 "in": "query",
                 "description": "Comma-separated fields, '-' for descending: " + ", ".join(fields),
-                "schema": {"type": "string"},
+                # What get_ordering reads: comma-separated terms, each blank or a field with an optional '-'.
+                "schema": {"type": "string", "pattern": _ordering_pattern(fields)},
+                "allowEmptyValue": True,
             }
         ]
 

@@ -20,7 +20,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseBase
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 
@@ -35,7 +34,8 @@ STORED_HEADERS = ("Content-Type", "ETag", "Location")
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     HEADER,
-    OpenApiTypes.STR,
+    # Servers strip the whitespace around a header value, so a key starts and ends with a visible character.
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": r"^\S(.*\S)?$"},
     OpenApiParameter.HEADER,
     required=False,
     description="1..255 characters. Replays the stored response of an earlier request with the same key "

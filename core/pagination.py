@@ -67,10 +67,10 @@ class Pagination(BasePagination):
     # --- DRF interface ----------------------------------------------------------------------
     def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list[Any]:
         self.per_page = _positive_int(request, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
+        self.page = _positive_int(request, "page", 1)  # checked in cursor mode too, where it means nothing
         if "cursor" in request.query_params:
             self.mode = "cursor"
             return self._paginate_cursor(queryset, request, view)
-        self.page = _positive_int(request, "page", 1)
         self.total = tallies.count(queryset)  # the counters when they cover the filters
         offset = (self.page - 1) * self.per_page
         if offset >= self.total:
@@ -122,7 +122,15 @@ class Pagination(BasePagination):
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         def param(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-            return {"name": name, "required": False, "in": "query", "description": description, "schema": schema}
+            # An empty value is the default (the first page, 20 per page; cursor: the first page).
+            return {
+                "name": name,
+                "required": False,
+                "in": "query",
+                "description": description,
+                "schema": schema,
+                "allowEmptyValue": True,
+            }
 
         return [
             param("page", "1-based page number (page mode).", {"type": "integer", "minimum": 1}),

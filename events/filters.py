@@ -15,6 +15,9 @@ class IdFilter(django_filters.NumberFilter):
 
     field_class = forms.IntegerField
 
+    def get_max_validator(self) -> None:
+        return None  # a huge id is simply unknown (an empty list), not invalid
+
     def filter(self, qs: QuerySet, value: int | None) -> QuerySet:
         if value is not None and value > BIGINT_MAX:
             return qs.none()
@@ -26,6 +29,9 @@ class EntityIdFilter(django_filters.NumberFilter):
     trail outlives any model, hence the comparison as a string."""
 
     field_class = forms.IntegerField
+
+    def get_max_validator(self) -> None:
+        return None  # a huge id is simply unknown (an empty list), not invalid
 
     def filter(self, qs: QuerySet, value: int | None) -> QuerySet:
         if value is None:

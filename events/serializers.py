@@ -5,7 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.fields import StrictCharField
+from core.fields import StrictBooleanField, StrictCharField
 from core.representation import FastRepresentation
 from events.models import AuditEvent, Event, OutboxStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -68,7 +68,7 @@ class WebhookEndpointInputSerializer(serializers.Serializer):
     url = WebhookUrlField(max_length=2000)
     events = serializers.ListField(child=StrictCharField(max_length=100), allow_empty=False, max_length=100)
     description = StrictCharField(max_length=500, required=False, allow_blank=True)
-    active = serializers.BooleanField(required=False)
+    active = StrictBooleanField(required=False)
 
 
 class SecretSerializer(serializers.Serializer):

@@ -20,6 +20,9 @@ class IdFilter(filters.NumberFilter):
 
     field_class = forms.IntegerField
 
+    def get_max_validator(self) -> None:
+        return None  # a huge id is simply unknown (an empty list), not invalid
+
 
 class ExpedienteFilter(filters.FilterSet):
     estado = EstadoInFilter(field_name="estado", lookup_expr="in", choices=Estado.choices)

@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.fields import StrictCharField, strip_format_characters
+from core.fields import StrictCharField, refuses_blank, refuses_control_characters, strip_format_characters
 from core.representation import FastRepresentation
 from events.models import AuditEvent
 from expedientes import workflow
@@ -42,11 +42,13 @@ class FullMatchRegexValidator(RegexValidator):
             raise DjangoValidationError(self.message, code=self.code, params={"value": value})
 
 
+@refuses_blank
 def _not_whitespace(value: str) -> None:
     if not value.strip():
         raise serializers.ValidationError("This field may not be blank.", code="blank")
 
 
+@refuses_control_characters
 def _no_control_characters(value: str) -> None:
     if any(ord(char) < 32 and char not in "\t\n\r" for char in value):
         raise serializers.ValidationError("Control characters are not allowed.", code="invalid")

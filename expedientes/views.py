@@ -248,8 +248,8 @@ class DocumentoDownloadView(DocumentoScopedMixin, generics.GenericAPIView):
     resource_name = "Documento"
 
     @extend_schema(
-        summary="The documento's bytes, as an attachment",
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+        summary="The documento's bytes, as an attachment, with the content type detected at upload",
+        responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY)},
     )
     def get(self, request: Request, expediente_pk: int, pk: int) -> FileResponse:
         documento = self.get_documento()

@@ -8,7 +8,13 @@ from typing import Any
 from django.utils.text import slugify
 from rest_framework import serializers
 
-from core.fields import StrictCharField, StrictStringsModelSerializer
+from core.fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictDecimalField,
+    StrictSlugField,
+    StrictStringsModelSerializer,
+)
 from core.representation import FastRepresentation
 from core.schema import ProblemSerializer
 from orders.models import DEFAULT_CURRENCY, Category, Order, OrderItem, Payment, Product
@@ -20,7 +26,7 @@ CURRENCY_REGEX = r"^[A-Z]{3}$"
 
 
 class CategorySerializer(StrictStringsModelSerializer):
-    slug = serializers.SlugField(max_length=100, required=False)
+    slug = StrictSlugField(max_length=100, required=False)
 
     class Meta:
         model = Category
@@ -52,10 +58,10 @@ class ProductSerializer(StrictStringsModelSerializer):
     category = serializers.PrimaryKeyRelatedField(
         queryset=Category.objects.all(), allow_null=True, required=False, pk_field=serializers.IntegerField()
     )
-    price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
+    price = StrictDecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
     currency = serializers.RegexField(CURRENCY_REGEX, max_length=3, required=False, default=DEFAULT_CURRENCY)
     stock = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False, default=0)
-    active = serializers.BooleanField(required=False, default=True)
+    active = StrictBooleanField(required=False, default=True)
 
     class Meta:
         model = Product
@@ -71,6 +77,9 @@ class CartItemInSerializer(serializers.Serializer):
 
 
 class CartQuantitySerializer(serializers.Serializer):
+    """``PATCH /cart/items/{product_id}``: the new quantity, required even though the method is PATCH."""
+
+    whole_on_patch = True
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
@@ -181,7 +190,7 @@ class PaymentCreateSerializer(serializers.Serializer):
     order_id = ReferenceIdField(min_value=1)
     payment_method = StrictCharField(max_length=100)
     # ``null`` is the same as leaving the field out: "charge whatever the order costs".
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    amount = StrictDecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
     currency = serializers.RegexField(CURRENCY_REGEX, max_length=3, required=False, allow_null=True)
 
 

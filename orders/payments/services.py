@@ -138,6 +138,13 @@ def _ensure_payable(order: Order, amount: Decimal | None, currency: str | None) 
         raise Conflict(f"An order that is {order.status} cannot be paid")
     if order.payments.filter(status=PaymentStatus.SUCCEEDED).exists():
         raise Conflict("The order is already paid")
+    _ensure_something_to_charge(order)
+
+
+def _ensure_something_to_charge(order: Order) -> None:
+    # A product may cost 0.00; a provider charges at least one minor unit.
+    if order.total <= 0:
+        raise Conflict(f"The order's total is {order.total}: there is nothing to charge")
 
 
 def charge_order(
@@ -181,6 +188,7 @@ def checkout(*, user: Any, payment_method: str, shipping_address: str = "") -> t
             for error in exc.errors:
                 error["field"] = "cart." + (error["field"] or "")
             raise
+        _ensure_something_to_charge(order)  # raised here, the order is rolled back and the cart kept
         payment = _new_payment(order, payment_method, user)
     outcome = _charge_at_provider(payment)
     with transaction.atomic():

@@ -188,3 +188,17 @@ def test_no_cursor_makes_any_list_answer_500(admin_client_api, admin, monkeypatc
     assert len(kinds_done) >= 4, kinds_done
     print(f"{tried} cursors over {len(seen)} list orderings of {len(kinds_done)} kinds")
     assert failures == [], f"{len(failures)} of {tried} cursors: {failures[:5]}"
+
+
+@pytest.mark.parametrize("ordering", ["--created_at", "---created_at,id", "created_at,--id", "- created_at", "-"])
+def test_an_ordering_term_is_one_field_with_at_most_one_dash(admin_client_api, admin, ordering):
+    """``--created_at`` once passed the check (dashes stripped) and reached the database: a 500."""
+    from expedientes.models import Expediente
+
+    expediente = Expediente.objects.create(numero="EXP-ORDER-1", solicitante="Ana", owner=admin)
+    admin_client_api.check_schema = False
+    for template in list_paths():
+        path = re.sub(r"\{[^}]+\}", str(expediente.pk), template).rstrip("/")
+        response = admin_client_api.get(path, {"ordering": ordering})
+        assert response.status_code == 422, (path, response.status_code)
+        assert response.json()["errors"][0]["field"] == "ordering"
