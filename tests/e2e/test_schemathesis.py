@@ -22,6 +22,7 @@ import pytest
 pytestmark = pytest.mark.django_db(transaction=True)
 
 HERE = Path(__file__).parent / "schemathesis"
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "3"))
 SEED = int(os.environ.get("SCHEMATHESIS_SEED", "20261201"))
 ROLES = ("citizen", "clerk", "admin")  # the admin last: its deletes and role changes come at the end
@@ -66,8 +67,9 @@ def test_schemathesis_finds_nothing_as_citizen_clerk_and_admin(gunicorn_server, 
             str(report),
             "--no-color",
         ]
-        env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.e2e.schemathesis.hooks", "PYTHONPATH": str(Path.cwd())}
-        result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, check=False)
+        env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.e2e.schemathesis.hooks", "PYTHONPATH": str(PROJECT_DIR)}
+        # Run from the test's folder: Schemathesis keeps its cache in the working directory.
+        result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600, check=False, cwd=tmp_path)
         output = result.stdout + result.stderr
         (tmp_path / f"{role}.txt").write_text(output)
         summary = output[output.rfind("=== SUMMARY") :] if "=== SUMMARY" in output else output[-3000:]
