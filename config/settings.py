@@ -187,6 +187,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EstadoEnum": "expedientes.models.Estado",
         "OutboxStatusEnum": "events.models.OutboxStatus",
+        "OpenEstadoEnum": "reports.figures.OPEN_ESTADOS",
+        "LeftEstadoEnum": "reports.figures.LEFT_ESTADOS",
     },
 }
 
@@ -314,6 +316,11 @@ WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=50)
 WEBHOOK_BATCH_FLUSH_SECONDS = env.float("WEBHOOK_BATCH_FLUSH_SECONDS", default=1.0)
 # A connection to a receiver is reused while it was used within this many seconds (0: never).
 WEBHOOK_KEEPALIVE_SECONDS = env.float("WEBHOOK_KEEPALIVE_SECONDS", default=2.0)
+
+# --- Reports ----------------------------------------------------------------------------------
+# The service level: an expediente still undecided this many days after it was opened is late
+# (the reports' default for ``limit_days``, and the admin's reports page).
+REPORTS_SERVICE_LEVEL_DAYS = env.int("REPORTS_SERVICE_LEVEL_DAYS", default=30)
 
 # --- Security (production) --------------------------------------------------------------------
 if PRODUCTION:

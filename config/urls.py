@@ -21,6 +21,7 @@ if settings.BENCH_VIEWS:
 urlpatterns = [
     re_path(r"^health/live/?$", core_views.live, name="health-live"),
     re_path(r"^health/ready/?$", core_views.ready, name="health-ready"),
+    re_path(r"^api/v1/?$", core_views.api_root, name="api-root"),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
 ]

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class TimeStampedModel(models.Model):
@@ -74,6 +75,8 @@ class Tally(models.Model):
 
     class Meta:
         db_table = "core_tally"
+        verbose_name = _("tally")
+        verbose_name_plural = _("tallies")
 
     def __str__(self) -> str:
         return f"{self.name}[{self.k1},{self.k2}]#{self.slot}={self.n}"

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.models import VersionedModel
 
@@ -164,6 +165,8 @@ class WebhookDelivery(OutboxRow):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         constraints = [models.UniqueConstraint(fields=["endpoint", "event"], name="events_delivery_once")]
         indexes = [
             models.Index(
