@@ -60,11 +60,12 @@ class DashboardSerializer(serializers.Serializer):
 # Query parameters (validated here, documented on each view) and the answers' shapes.
 
 MAX_PERIOD_DAYS = 366
-DEFAULT_PERIOD_DAYS = 84  # twelve weeks
+DEFAULT_PERIOD_WEEKS = 12
 
 
 class PeriodQuerySerializer(serializers.Serializer):
-    """``from``/``to`` (whole days in UTC, both included): by default the twelve weeks up to today."""
+    """``from``/``to`` (whole days in UTC, both included): by default the twelve weeks up to today
+    (the current one and the eleven before it, from their Monday)."""
 
     to = serializers.DateField(required=False)
     assigned_to = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
@@ -76,7 +77,8 @@ class PeriodQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         last = attrs.get("to") or timezone.now().date()
-        first = attrs.get("from") or last - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+        # Twelve whole weeks: from the Monday eleven weeks before the last day's week.
+        first = attrs.get("from") or last - timedelta(days=last.weekday(), weeks=DEFAULT_PERIOD_WEEKS - 1)
         if first > last:
             raise serializers.ValidationError({"from": _("The period must start on or before its last day (to).")})
         if (last - first).days + 1 > MAX_PERIOD_DAYS:

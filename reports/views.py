@@ -40,7 +40,11 @@ class DashboardView(APIView):
 
 
 PERIOD_PARAMETERS = [
-    OpenApiParameter("from", str, description="First day (YYYY-MM-DD, UTC). Default: 83 days before `to`."),
+    OpenApiParameter(
+        "from",
+        str,
+        description="First day (YYYY-MM-DD, UTC). Default: the Monday eleven weeks before the week of `to`.",
+    ),
     OpenApiParameter("to", str, description="Last day, included (YYYY-MM-DD, UTC). Default: today."),
 ]
 ASSIGNEE_PARAMETER = OpenApiParameter("assigned_to", int, description="Only expedientes assigned to this user (id).")

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from reports import selectors
+from reports import adminviews, selectors
 
 register = template.Library()
 
@@ -19,3 +19,9 @@ def dashboard_figures() -> dict[str, Any]:
         for key, count in figures["expedientes"]["by_estado"].items()
     ]
     return figures
+
+
+@register.simple_tag
+def index_charts() -> list[dict[str, Any]]:
+    """Arrivals and decisions of the last twelve weeks and the backlog per clerk, as charts."""
+    return adminviews.index_charts()
