@@ -14,10 +14,13 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
 
 from core.adminkit import ActionsOnlyAdmin, TalliedPaginator, badge, run_per_row
 from core.exceptions import ApplicationError
+from core.exports import Column
 from events import services
+from events.exports import AuditedExportMixin
 from events.models import (
     AuditEvent,
     EmailMessage,
@@ -60,7 +63,19 @@ def _actor_username() -> Subquery:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
+class AuditEventAdmin(AuditedExportMixin, ReadOnlyAdmin):
+    export_entity_type = "audit_event"
+    export_columns = (
+        Column(_("id"), "id", 10),
+        Column(_("created at (UTC)"), "created_at", 20),
+        Column(_("actor id"), "actor_id", 10),
+        Column(_("actor"), "actor_username", 20),
+        Column(_("entity type"), "entity_type", 16),
+        Column(_("entity id"), "entity_id", 12),
+        Column(_("action"), "action", 12),
+        Column(_("changes"), "changes", 60),
+        Column(_("request id"), "request_id", 34),
+    )
     list_display = ["id", "created_at", "actor", "entity_type", "entity_id", "action", "request_id"]
     list_filter = ["entity_type", "action", "created_at"]
     search_fields = ["=entity_id", "=request_id"]

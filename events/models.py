@@ -47,6 +47,8 @@ class AuditEvent(AppendOnlyModel):
         UPDATE = "update"
         DELETE = "delete"
         TRANSITION = "transition"
+        # A list taken out of the admin (CSV/XLSX): which list, format and filters; nothing changed.
+        EXPORT = "export"
 
     actor_id = models.BigIntegerField(null=True, blank=True)
     entity_type = models.CharField(max_length=50)

@@ -21,11 +21,14 @@ from django.http.response import HttpResponseBase
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import STAFF_ROLES
 from core.adminkit import TalliedPaginator, badge, describe_refusal, run_per_row
 from core.exceptions import ApplicationError
+from core.exports import Column
+from events.exports import AuditedExportMixin
 from events.models import AuditEvent
 from expedientes import selectors, services, workflow
 from expedientes.models import Documento, Estado, Expediente
@@ -128,8 +131,21 @@ def _transition_action(target: str) -> Callable[..., None]:
 
 
 @admin.register(Expediente)
-class ExpedienteAdmin(admin.ModelAdmin):
+class ExpedienteAdmin(AuditedExportMixin, admin.ModelAdmin):
     paginator = TalliedPaginator
+    export_columns = (
+        Column(_("id"), "id", 10),
+        Column(_("numero"), "numero", 20),
+        Column(_("solicitante"), "solicitante", 30),
+        Column(_("concepto"), "concepto", 40),
+        Column(_("estado"), "estado", 20),
+        Column(_("owner"), "owner__username", 20),
+        Column(_("assigned to"), "assigned_to__username", 20),
+        Column(_("documentos"), "documentos_count", 12),
+        Column(_("version"), "version", 10),
+        Column(_("created at (UTC)"), "created_at", 20),
+        Column(_("updated at (UTC)"), "updated_at", 20),
+    )
     list_display = [
         "numero",
         "solicitante",

@@ -15,9 +15,12 @@ from django.contrib import admin, messages
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
 
 from core.adminkit import ActionsOnlyAdmin, TalliedPaginator, badge, describe_refusal, run_per_row
 from core.exceptions import ApplicationError
+from core.exports import Column
+from events.exports import AuditedExportMixin
 from orders import services
 from orders.filters import search_terms
 from orders.models import Cart, CartItem, Category, Order, OrderItem, OrderStatus, Payment, PaymentStatus, Product
@@ -210,8 +213,20 @@ def _order_action(action: str) -> Callable[..., None]:
 
 
 @admin.register(Order)
-class OrderAdmin(ActionsOnlyAdmin):
+class OrderAdmin(AuditedExportMixin, ActionsOnlyAdmin):
     paginator = TalliedPaginator
+    export_columns = (
+        Column(_("id"), "id", 10),
+        Column(_("customer"), "user__username", 20),
+        Column(_("email"), "user__email", 28),
+        Column(_("status"), "status", 12),
+        Column(_("total"), "total", 12),
+        Column(_("currency"), "currency", 10),
+        Column(_("items"), "items_count", 8),
+        Column(_("shipping address"), "shipping_address", 40),
+        Column(_("created at (UTC)"), "created_at", 20),
+        Column(_("updated at (UTC)"), "updated_at", 20),
+    )
     show_full_result_count = False  # a million orders: no second COUNT(*) of the whole table
     list_display = ["id", "status_display", "user", "total", "currency", "items_count", "created_at"]
     list_filter = ["status", "created_at", "currency"]
@@ -265,8 +280,22 @@ class OrderAdmin(ActionsOnlyAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ActionsOnlyAdmin):
+class PaymentAdmin(AuditedExportMixin, ActionsOnlyAdmin):
     """Read-only rows: charges and refunds happen at the provider, through the payment services."""
+
+    export_columns = (
+        Column(_("id"), "id", 10),
+        Column(_("order"), "order_id", 10),
+        Column(_("status"), "status", 12),
+        Column(_("amount"), "amount", 12),
+        Column(_("currency"), "currency", 10),
+        Column(_("provider"), "provider", 12),
+        Column(_("payment method"), "payment_method", 18),
+        Column(_("transaction id"), "transaction_id", 24),
+        Column(_("refund id"), "refund_id", 24),
+        Column(_("failure reason"), "failure_reason", 30),
+        Column(_("created at (UTC)"), "created_at", 20),
+    )
 
     list_display = [
         "id",
