@@ -178,6 +178,13 @@ class WebhookDelivery(OutboxRow):
             ),
             models.Index(fields=["endpoint", "status", "-created_at"], name="events_delivery_endpoint"),
             models.Index(fields=["-created_at", "-id"], name="events_delivery_created"),
+            # The reports' deliveries settled per day (succeeded, or failed out of attempts).
+            models.Index(
+                fields=["completed_at"],
+                include=["status"],
+                condition=models.Q(status__in=["succeeded", "failed"]),
+                name="events_delivery_settled",
+            ),
             # The dashboard's pending and failed counts: only the rows not yet settled or given up.
             models.Index(
                 fields=["status"],
