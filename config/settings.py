@@ -322,6 +322,10 @@ WEBHOOK_KEEPALIVE_SECONDS = env.float("WEBHOOK_KEEPALIVE_SECONDS", default=2.0)
 # (the reports' default for ``limit_days``, and the admin's reports page).
 REPORTS_SERVICE_LEVEL_DAYS = env.int("REPORTS_SERVICE_LEVEL_DAYS", default=30)
 
+# The admin's XLSX exports are built whole before they are sent (CSV streams as it goes): more rows
+# than this are refused with a message (at ~15k rows/s, well inside GUNICORN_TIMEOUT).
+EXPORT_XLSX_MAX_ROWS = env.int("EXPORT_XLSX_MAX_ROWS", default=250_000)
+
 # --- Security (production) --------------------------------------------------------------------
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

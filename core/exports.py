@@ -24,7 +24,8 @@ from decimal import Decimal
 from typing import Any
 
 import xlsxwriter
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -32,6 +33,8 @@ from django.http import Http404, HttpRequest, HttpResponseRedirect, StreamingHtt
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core import tallies
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -198,6 +201,22 @@ class ExportMixin(admin.ModelAdmin):
         except IncorrectLookupParameters:
             info = (self.opts.app_label, self.opts.model_name)
             return HttpResponseRedirect(reverse("admin:{}_{}_changelist".format(*info)) + "?e=1")
+        if fmt == "xlsx":
+            # An XLSX is sent once complete: past this many rows it would outlast the server's
+            # request timeout. CSV streams as it goes and has no such limit.
+            rows = tallies.count(queryset)
+            if rows > settings.EXPORT_XLSX_MAX_ROWS:
+                self.message_user(
+                    request,
+                    _("%(rows)s rows are too many for XLSX (at most %(limit)s): narrow the filters or export CSV.")
+                    % {"rows": f"{rows:,}", "limit": f"{settings.EXPORT_XLSX_MAX_ROWS:,}"},
+                    messages.ERROR,
+                )
+                info = (self.opts.app_label, self.opts.model_name)
+                query = request.GET.urlencode()
+                return HttpResponseRedirect(
+                    reverse("admin:{}_{}_changelist".format(*info)) + (f"?{query}" if query else "")
+                )
         columns = list(self.export_columns)
         self.record_export(request, fmt, request.GET.urlencode(), columns)
         headers = [column.header for column in columns]

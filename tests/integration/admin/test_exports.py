@@ -158,3 +158,14 @@ def test_staff_without_the_view_permission_is_refused(make_user):
     client = Client()
     client.force_login(User.objects.get(pk=clerk.pk))
     assert client.get(f"{EXPEDIENTES}export/csv/").status_code == 403
+
+
+def test_xlsx_beyond_its_limit_is_refused_with_a_message(expedientes, clerk_web, settings):
+    settings.EXPORT_XLSX_MAX_ROWS = 2
+    response = clerk_web.get(f"{EXPEDIENTES}export/xlsx/?estado__exact=en_revision", follow=True)
+    assert response.redirect_chain[0] == (f"{EXPEDIENTES}?estado__exact=en_revision", 302)
+    assert "3 rows are too many for XLSX (at most 2)" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="export").exists()
+    # CSV has no such limit; two rows fit XLSX.
+    assert len(_csv(clerk_web.get(f"{EXPEDIENTES}export/csv/?estado__exact=en_revision"))) == 4
+    assert len(_xlsx(clerk_web.get(f"{EXPEDIENTES}export/xlsx/?estado__exact=en_revision&q=ana"))) == 2
