@@ -19,6 +19,7 @@ Results go to ``bench/results/reports-<timestamp>.json``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -98,10 +99,8 @@ def export(session: str, url: str, workers: list[int]) -> dict[str, Any]:
     def sample() -> None:
         while not done.is_set():
             for pid in workers:
-                try:
+                with contextlib.suppress(OSError):
                     peak[pid] = max(peak[pid], http.rss_kib(pid))
-                except OSError:
-                    pass
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -111,7 +110,8 @@ def export(session: str, url: str, workers: list[int]) -> dict[str, Any]:
     size = 0
     lines = 0
     # Production settings: the session cookie is for HTTPS, which the proxy in front terminates.
-    request = urllib.request.Request(url, headers={"Cookie": f"sessionid={session}", "X-Forwarded-Proto": "https"})
+    headers = {"Cookie": f"sessionid={session}", "X-Forwarded-Proto": "https"}
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - loopback
     with urllib.request.urlopen(request, timeout=900) as answer:  # noqa: S310 - loopback
         while chunk := answer.read(65536):
             if first is None:
