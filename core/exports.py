@@ -204,12 +204,12 @@ class ExportMixin(admin.ModelAdmin):
         if fmt == "xlsx":
             # An XLSX is sent once complete: past this many rows it would outlast the server's
             # request timeout. CSV streams as it goes and has no such limit.
-            rows = tallies.count(queryset)
-            if rows > settings.EXPORT_XLSX_MAX_ROWS:
+            total = tallies.count(queryset)
+            if total > settings.EXPORT_XLSX_MAX_ROWS:
                 self.message_user(
                     request,
                     _("%(rows)s rows are too many for XLSX (at most %(limit)s): narrow the filters or export CSV.")
-                    % {"rows": f"{rows:,}", "limit": f"{settings.EXPORT_XLSX_MAX_ROWS:,}"},
+                    % {"rows": f"{total:,}", "limit": f"{settings.EXPORT_XLSX_MAX_ROWS:,}"},
                     messages.ERROR,
                 )
                 info = (self.opts.app_label, self.opts.model_name)
