@@ -23,10 +23,9 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
-from django.db import transaction
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.exceptions import APIException
@@ -37,8 +36,8 @@ from accounts.models import STAFF_ROLES
 from events.services import record
 from expedientes import workflow
 from expedientes.models import Estado, Expediente
-from expedientes.serializers import representation
 from expedientes.selectors import expedientes_visible_to, search_expedientes
+from expedientes.serializers import representation
 from orders.models import Order, OrderItem, Payment
 
 _JSON_OPTIONS = orjson.OPT_UTC_Z

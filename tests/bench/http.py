@@ -399,6 +399,7 @@ def build_scenarios(fx: dict[str, Any], tokens: dict[str, str]) -> list[Scenario
         ("POST", "/api/v1/orders", buyers[i % len(buyers)], json.dumps({"items": [{"product_id": p, "quantity": 1}]}))
         for i, p in enumerate(products * 5)
     ]
+
     def create(path: str, prefix: str) -> list[tuple[str, str, str, str]]:
         body = {"numero": f"{prefix}-{{n}}", "solicitante": "Begoña Ibáñez Núñez", "concepto": "Alta de bench"}
         return [("POST", path, heavy, json.dumps(body))]

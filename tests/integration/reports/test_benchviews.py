@@ -128,10 +128,14 @@ def test_write_baselines_write_the_rows_and_answer_the_body_of_the_real_writes(
         "created_at": None,
         "updated_at": None,
     }
-    assert _written_rows(baseline["id"]) == _written_rows(expected["id"]) == [
-        ("audit", "create"),
-        ("event", "expediente.created"),
-    ]
+    assert (
+        _written_rows(baseline["id"])
+        == _written_rows(expected["id"])
+        == [
+            ("audit", "create"),
+            ("event", "expediente.created"),
+        ]
+    )
 
     client_for(clerk).post(f"/api/v1/expedientes/{expected['id']}/transitions", {"to": "en_revision"}, format="json")
     status, moved = _bench_post(
