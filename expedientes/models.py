@@ -37,6 +37,12 @@ class TipoDocumento(models.TextChoices):
     OTRO = "otro", "Otro"
 
 
+class ExpedienteManager(models.Manager["Expediente"]):
+    def get_queryset(self) -> models.QuerySet[Expediente]:
+        # ``search_document`` repeats the three text columns: only ``search`` reads it (in SQL).
+        return super().get_queryset().defer("search_document")
+
+
 class Expediente(VersionedModel):
     numero = models.CharField(max_length=NUMERO_MAX_LENGTH)
     solicitante = models.CharField(max_length=SOLICITANTE_MAX_LENGTH)
@@ -59,6 +65,8 @@ class Expediente(VersionedModel):
     search_document = models.GeneratedField(
         expression=search_document(*SEARCH_FIELDS), output_field=models.TextField(), db_persist=True
     )
+
+    objects = ExpedienteManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
