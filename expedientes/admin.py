@@ -146,7 +146,10 @@ class ExpedienteAdmin(admin.ModelAdmin):
     show_full_result_count = False
     # Django only shows the search box when there are search fields; the search itself is the API's.
     search_fields = list(SEARCH_FIELDS)
-    search_help_text = "Numero, solicitante or concepto (accents and case ignored)."
+    search_help_text = (
+        "Numero, solicitante or concepto (accents and case ignored). A search matching more than "
+        "10,000 expedientes shows an estimated count."
+    )
     raw_id_fields = ["assigned_to"]
     ordering = ["-created_at", "-id"]
     actions = ["assign_to_me", *(_transition_action(target) for target in (choice.value for choice in Estado))]
