@@ -633,8 +633,9 @@ def _failed(delivery: WebhookDelivery, token: str, outcome: Outcome | None, now:
     )
     delivery.save()
     _endpoint_failed(delivery.endpoint_id, now)
-    if delay is not None and 0 < delay <= settings.OUTBOX_MAX_COUNTDOWN_SECONDS and not outbox.eager():
-        # A short wait rides a countdown; anything longer waits for the sweep (see outbox.py).
+    if delay is not None and 0 < delay <= settings.OUTBOX_MAX_COUNTDOWN_SECONDS and outbox.mode() != "inline":
+        # A short wait rides a countdown (a broker's, or the background thread's timer); anything
+        # longer waits for the sweep (see outbox.py).
         pk = delivery.pk
         WebhookDelivery.objects.filter(pk=pk).update(enqueued_at=now)
         transaction.on_commit(lambda: outbox.enqueue(deliveries=[pk], countdown=delay), robust=True)

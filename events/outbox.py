@@ -34,7 +34,16 @@ PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 
 
 
 def eager() -> bool:
+    """No broker: rows are sent by this process (see ``mode``)."""
     return bool(current_app.conf.task_always_eager)
+
+
+def mode() -> str:
+    """``broker`` (workers send), ``background`` (a thread of this process sends, right after the
+    commit: ``events.background``) or ``inline`` (the committing thread sends: the test suite)."""
+    if not eager():
+        return "broker"
+    return "inline" if settings.OUTBOX_WITHOUT_BROKER == "inline" else "background"
 
 
 def retry_delay(schedule: list[int], attempts_in_round: int, jitter: float | None = None) -> float | None:
@@ -139,17 +148,30 @@ def _publish(task: Any, args: tuple[Any, ...], countdown: float | None = None) -
     task.apply_async(args, countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
 
 
-def enqueue(*, deliveries: Iterable[int] = (), emails: Iterable[int] = (), countdown: float | None = None) -> None:
-    """Hand rows to the workers (or, without a broker, run them now). Never raises.
+def enqueue(
+    *,
+    deliveries: Iterable[int] = (),
+    emails: Iterable[int] = (),
+    countdown: float | None = None,
+    in_this_thread: bool = False,
+) -> None:
+    """Hand rows to the workers (or, without a broker, to this process's sending thread). Never raises.
 
     Deliveries travel up to ``WEBHOOK_BATCH_SIZE`` to a message (a commit's fan-out is one
     message); emails one to a message. Called from ``transaction.on_commit(..., robust=True)``.
     When the broker refuses, the rows' ``enqueued_at`` is cleared so the next sweep picks them up
-    at once.
+    at once. Without a broker the rows go to ``events.background`` (never sent in the request's
+    thread), unless ``in_this_thread`` (the sweep, which runs outside any request) or the
+    ``inline`` mode of the test suite.
     """
     from events import tasks
 
     pks = list(deliveries)
+    if not in_this_thread and mode() == "background":
+        from events import background
+
+        background.submit(deliveries=pks, emails=emails, delay=countdown or 0.0)
+        return
     size = max(int(settings.WEBHOOK_BATCH_SIZE), 1)
     jobs: list[tuple[Any, type[OutboxRow], list[int]]] = [
         (tasks.deliver_webhooks, WebhookDelivery, pks[start : start + size]) for start in range(0, len(pks), size)
@@ -192,7 +214,7 @@ class SweepResult:
 
 
 def sweep(*, limit: int | None = None) -> SweepResult:
-    """Enqueue (or, without a broker, run) every due row that no worker holds.
+    """Enqueue (or, without a broker, send in this thread) every due row that no worker holds.
 
     With a broker, rows handed over less than ``OUTBOX_REQUEUE_SECONDS`` ago are left alone, so a
     backed-up queue is not flooded with copies; a lost message is re-sent after that interval.
@@ -205,5 +227,5 @@ def sweep(*, limit: int | None = None) -> SweepResult:
     if queued:
         WebhookDelivery.objects.filter(pk__in=deliveries).update(enqueued_at=now)
         EmailMessage.objects.filter(pk__in=emails).update(enqueued_at=now)
-    enqueue(deliveries=deliveries, emails=emails)
+    enqueue(deliveries=deliveries, emails=emails, in_this_thread=True)
     return SweepResult(deliveries=len(deliveries), emails=len(emails))
