@@ -419,10 +419,16 @@ def deliver_many(delivery_ids: list[int], *, batch: int = 1) -> dict[int, str]:
             gone.add(job.endpoint_id)
         results.append(Result(job.pk, job.number, job.token, now, outcome))
         if time.monotonic() - flushed >= flush_every:
-            answers.update(finish_all(results))
+            answers.update(_record(results, lease_ends))
             results, flushed = [], time.monotonic()
-    answers.update(finish_all(results))
+    answers.update(_record(results, lease_ends))
     return answers
+
+
+def _record(results: list[Result], lease_ends: float) -> dict[int, str]:
+    return outbox.record_through_outage(
+        partial(finish_all, results), until=lease_ends - 1, what=f"{len(results)} webhook attempts"
+    )
 
 
 EXTEND_SQL = """

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ from events.models import EmailMessage, OutboxRow, OutboxStatus, WebhookDelivery
 logger = logging.getLogger(__name__)
 
 Row = TypeVar("Row", bound=OutboxRow)
+T = TypeVar("T")
 
 # A broker that is down must not hold a request (or the sweep) hostage for long.
 PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
@@ -59,6 +61,27 @@ def retry_delay(schedule: list[int], attempts_in_round: int, jitter: float | Non
     if base <= 0 or spread <= 0:
         return max(base, 0.0)
     return base * random.uniform(1 - spread, 1 + spread)
+
+
+def record_through_outage(record: Callable[[], T], *, until: float, what: str) -> T:
+    """Run ``record`` (it writes the outcome of attempts already made), again while the database
+    is unreachable, until the monotonic deadline ``until`` (the end of the lease).
+
+    The receiver already has those messages: giving up would leave the rows to be retried once the
+    lease runs out, and so sent twice. A database restart shorter than the lease costs a wait
+    instead of a duplicate. Inside a caller's transaction nothing can be retried: it raises at once.
+    """
+    wait = 0.2
+    while True:
+        try:
+            return record()
+        except (OperationalError, InterfaceError):
+            if connection.in_atomic_block or time.monotonic() + wait >= until:
+                raise
+            logger.warning("outbox: database unreachable while recording %s; retrying in %.1f s", what, wait)
+            connection.close()  # a broken connection is replaced at the next query
+            time.sleep(wait)
+            wait = min(wait * 2, 2.0)
 
 
 @dataclass(frozen=True)
