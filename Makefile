@@ -100,3 +100,10 @@ up-local: install
 
 down-local:
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m scripts.local_topology down; fi
+
+# Faults under load on that topology, against servers of its own (embedded PostgreSQL on its own port
+# and data directory, its own redis-server): locust runs while a worker is SIGKILLed and Redis and
+# PostgreSQL restart; then an audit of database, receiver and mail sink (tests/faults; JSON in bench/results/).
+E2E_FAULTS_ARGS ?=
+e2e-faults: install
+	$(BIN)/python -m tests.faults $(E2E_FAULTS_ARGS)
