@@ -338,7 +338,8 @@ def _run(args: argparse.Namespace, logs: Path, cleanup: contextlib.ExitStack) ->
     redis_argv += ["--appendonly", "yes", "--dir", str(redis_dir)]
     redis_ready = "Ready to accept connections"
     live["redis"] = processes.start(redis_argv, logs / "redis.log", ready=redis_ready, timeout=30)
-    receiver_argv = [sys.executable, "-m", "tests.bench.webhooks", "receiver", str(receiver_port)]
+    # The receiver takes a while to answer (250 ms), so the workers are busy, mostly mid-attempt, when one is killed.
+    receiver_argv = [sys.executable, "-m", "tests.bench.webhooks", "receiver", str(receiver_port), "250"]
     live["receiver"] = processes.start(receiver_argv, logs / "receiver.log", ready="receiver ready", timeout=30)
     receiver = ReceiverClient(receiver_port)
     make_endpoints(receiver.base_url)
