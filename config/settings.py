@@ -305,6 +305,16 @@ OUTBOX_RETRY_JITTER = env.float("OUTBOX_RETRY_JITTER", default=0.1)
 OUTBOX_MAX_COUNTDOWN_SECONDS = env.int("OUTBOX_MAX_COUNTDOWN_SECONDS", default=30)
 OUTBOX_MAX_RETRY_AFTER_SECONDS = env.int("OUTBOX_MAX_RETRY_AFTER_SECONDS", default=24 * 3600)
 OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=500)
+# Without a broker: "background" sends outbox rows from a thread of the process that committed them,
+# right after the commit, never in the request's own thread (events.background: `make run`);
+# "inline" sends them in the committing thread (the test suite, where a request's webhooks and
+# emails must be done when it returns). That thread sweeps for due rows every OUTBOX_SWEEP_SECONDS
+# and, at a normal exit, gets OUTBOX_DRAIN_SECONDS to finish what is due.
+OUTBOX_WITHOUT_BROKER = env.str("OUTBOX_WITHOUT_BROKER", default="background")
+if OUTBOX_WITHOUT_BROKER not in ("background", "inline"):
+    raise ImproperlyConfigured("OUTBOX_WITHOUT_BROKER must be 'background' or 'inline'.")
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=5.0)
+OUTBOX_DRAIN_SECONDS = env.float("OUTBOX_DRAIN_SECONDS", default=10.0)
 # Every worker also requests a sweep this often (0: off), so recovery does not depend on beat.
 OUTBOX_WORKER_SWEEP_SECONDS = env.float("OUTBOX_WORKER_SWEEP_SECONDS", default=10.0)
 # One delivery task in a worker also claims up to this many due deliveries in all (1: only its
