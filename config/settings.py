@@ -35,7 +35,7 @@ if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_ENV=production refuses to start with DEBUG=true.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.apps.AdminConfig",  # django.contrib.admin with the project's site (core.adminsite)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
