@@ -6,18 +6,17 @@ Every function is keyword-only, runs in one transaction and records its audit ev
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import serializers
-from rest_framework.exceptions import Throttled
 from rest_framework_simplejwt.settings import api_settings
 
-from accounts import throttling, tokens
+from accounts import tokens
 from accounts.models import Role, User
 from accounts.roles import sync_role
 from accounts.serializers import user_representation
@@ -218,12 +217,23 @@ def update_user(
     return user
 
 
-@transaction.atomic
-def change_password(*, user_id: int, current_password: str, new_password: str) -> User:
-    """The owner changes their password; every outstanding refresh token is revoked."""
-    user = _locked(user_id)
-    if not user.check_password(current_password):
+def change_password(*, request: Any, user_id: int, current_password: str, new_password: str) -> User:
+    """The owner changes their password; every outstanding refresh token is revoked.
+
+    The current password is confirmed through ``authenticate()``, so guessing it here counts
+    against the same throttle as the logins (and a wrong guess is recorded before the ``422``).
+    """
+    owner = User.objects.filter(pk=user_id, deleted_at__isnull=True).first()
+    if owner is None:
+        raise NotFound.for_resource("User")
+    if authenticate(request, account=owner, password=current_password) is None:
         raise ValidationFailed.field("current_password", "The current password is not correct.", code="invalid")
+    return _set_own_password(user_id=user_id, new_password=new_password)
+
+
+@transaction.atomic
+def _set_own_password(*, user_id: int, new_password: str) -> User:
+    user = _locked(user_id)
     user.set_password(new_password)
     user.version += 1
     user.save(update_fields=["password", "version"])
@@ -251,57 +261,13 @@ def delete_user(*, actor: User, user_id: int, expected_versions: set[int] | None
 
 
 # --- login -----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Outcome:
-    pair: tokens.TokenPair | None = None
-    retry_after: int = 0
-
-
-def _find_account(identifier: str, *, by_email: bool) -> User | None:
-    """The account an identifier names: a username or an email, matched case-insensitively.
-
-    A username wins over another account's email that happens to read the same.
-    """
-    if not by_email:
-        user = User.objects.filter(username__iexact=identifier).first()
-        if user is not None:
-            return user
-    return User.objects.filter(email__iexact=identifier).first()
-
-
-def login(*, identifier: str, password: str, address: str, by_email: bool = False) -> tokens.TokenPair:
-    """Check credentials under the login throttle and return a token pair.
-
-    The throttle's advisory locks are held while the password is checked, so concurrent wrong
-    attempts from any number of processes cannot exceed the limit. The failure row must survive
-    the 401, so errors are raised only after the transaction has committed.
-    """
-    outcome = _attempt(identifier=identifier, password=password, address=address, by_email=by_email)
-    if outcome.retry_after:
-        raise Throttled(wait=outcome.retry_after)
-    if outcome.pair is None:
-        raise InvalidCredentials()
-    return outcome.pair
-
-
-@transaction.atomic
-def _attempt(*, identifier: str, password: str, address: str, by_email: bool) -> _Outcome:
-    user = _find_account(identifier, by_email=by_email)
-    account_key = f"user:{user.pk}" if user is not None else f"name:{identifier.casefold()}"[:255]
-    throttling.lock_keys(f"account:{account_key}", f"address:{address}")
-    wait = throttling.retry_after(account_key=account_key, address=address)
-    if wait:
-        return _Outcome(retry_after=wait)
+def login(*, request: Any, identifier: str, password: str, by_email: bool = False) -> tokens.TokenPair:
+    """Check credentials through ``authenticate()`` (the throttled backend, shared with the admin
+    login) and return a token pair: ``401`` when they are wrong, ``429`` while throttled."""
+    credentials = {"email" if by_email else "username": identifier, "password": password}
+    user = authenticate(request, **credentials)
     if user is None:
-        # Hash anyway, so the answer takes as long as for a real account.
-        User().set_password(password)
-        valid = False
-    else:
-        valid = user.check_password(password) and user.is_active and user.deleted_at is None
-    if not valid or user is None:
-        throttling.record_failure(account_key=account_key, address=address)
-        return _Outcome()
-    throttling.forget_failures(account_key=account_key, address=address)
+        raise InvalidCredentials()
     if api_settings.UPDATE_LAST_LOGIN:
         update_last_login(User, user)
-    return _Outcome(pair=tokens.issue_tokens(user))
+    return tokens.issue_tokens(user)

@@ -1,20 +1,29 @@
-"""The project's admin site: every registered ``ModelAdmin`` (ours and third-party ones alike)
-accepts in a changelist's query string only the lookups its declared filters, date hierarchy and
-search fields use, so the admin never becomes an oracle for a field the API hides (a password
-hash, a webhook secret) through ``?field__startswith=...``.
+"""The project's admin site.
+
+- Every registered ``ModelAdmin`` (ours and third-party ones alike) accepts in a changelist's query
+  string only the lookups its declared filters, date hierarchy and search fields use, so the admin
+  never becomes an oracle for a field the API hides (a password hash, a webhook secret) through
+  ``?field__startswith=...``.
+- The password change form confirms the old password through ``authenticate()``, like the login,
+  so the project's authentication backend throttles it with every other password check.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin import widgets
 from django.contrib.admin.filters import SimpleListFilter
+from django.contrib.admin.forms import AdminPasswordChangeForm
+from django.contrib.auth import authenticate
+from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest
+from django.urls import reverse
 
 # What a declared relation filter (``list_filter = ["category"]``) sends: the related row's key, or
 # "none". Anything deeper (``category__owner__password__...``) would reach fields nobody declared.
@@ -87,6 +96,25 @@ class DeclaredLookupsOnly:
         return False
 
 
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """The old password is checked by ``authenticate(request, account=user, password=...)``."""
+
+    request: HttpRequest | None = None
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        if authenticate(self.request, account=self.user, password=old_password) is None:
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
+
+
+class _PasswordChangeView(PasswordChangeView):
+    def get_form(self, form_class: Any = None) -> Any:
+        form: Any = super().get_form(form_class)
+        form.request = self.request
+        return form
+
+
 class AdminSite(admin.AdminSite):
     """Django's site, except that every ``ModelAdmin`` registered on it gets :class:`DeclaredLookupsOnly`."""
 
@@ -99,3 +127,15 @@ class AdminSite(admin.AdminSite):
                 {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
             )
         super().register(model_or_iterable, admin_class, **options)
+
+    def password_change(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        # Django's own view, with the form that checks the old password through authenticate().
+        defaults: dict[str, Any] = {
+            "form_class": PasswordChangeForm,
+            "success_url": reverse("admin:password_change_done", current_app=self.name),
+            "extra_context": {**self.each_context(request), **(extra_context or {})},
+        }
+        if self.password_change_template is not None:
+            defaults["template_name"] = self.password_change_template
+        request.current_app = self.name
+        return _PasswordChangeView.as_view(**defaults)(request)
