@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from rest_framework.exceptions import Throttled
 
 from accounts import throttling
-from accounts.models import User
+from accounts.models import User, canonical
 
 
 class TooManyAttempts(Throttled):
@@ -27,15 +27,15 @@ class TooManyAttempts(Throttled):
 
 
 def find_account(identifier: str, *, by_email: bool) -> User | None:
-    """The account an identifier names: a username or an email, matched case-insensitively.
+    """The account an identifier names, compared in canonical form (``accounts.models.canonical``).
 
-    A username wins over another account's email that happens to read the same.
+    An identifier holding ``@`` is an email and is matched against emails only: usernames never
+    hold ``@``, and one left from before that rule cannot capture another account's email logins.
     """
-    if not by_email:
-        user = User.objects.filter(username__iexact=identifier).first()
-        if user is not None:
-            return user
-    return User.objects.filter(email__iexact=identifier).first()
+    key = canonical(identifier)
+    if by_email or "@" in key:
+        return User.objects.filter(email_canonical=key).first()
+    return User.objects.filter(username_canonical=key).first()
 
 
 def may_log_in(user: User) -> bool:

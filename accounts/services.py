@@ -17,7 +17,7 @@ from rest_framework import serializers
 from rest_framework_simplejwt.settings import api_settings
 
 from accounts import tokens
-from accounts.models import Role, User
+from accounts.models import Role, User, canonical
 from accounts.roles import sync_role
 from accounts.serializers import user_representation
 from core.etag import ensure_version
@@ -38,8 +38,8 @@ __all__ = [
 ENTITY = "user"
 PRIVILEGED_FIELDS = ("role", "is_active", "id", "date_joined")
 _UNIQUE_FIELDS = {
-    "accounts_user_email_ci_unique": "email",
-    "accounts_user_username_ci_unique": "username",
+    "accounts_user_email_canonical_unique": "email",
+    "accounts_user_username_canonical_unique": "username",
     "accounts_user_username_key": "username",
 }
 
@@ -69,9 +69,9 @@ def _ensure_unique(*, email: str | None, username: str | None, exclude_pk: int |
     """Friendly 409 before the insert; the database constraints still decide under concurrency."""
     taken = []
     others = User.objects.exclude(pk=exclude_pk) if exclude_pk else User.objects.all()
-    if email is not None and others.filter(email__iexact=email).exists():
+    if email is not None and others.filter(email_canonical=canonical(email)).exists():
         taken.append("email")
-    if username is not None and others.filter(username__iexact=username).exists():
+    if username is not None and others.filter(username_canonical=canonical(username)).exists():
         taken.append("username")
     if taken:
         raise _conflict(taken)
