@@ -16,7 +16,7 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework_simplejwt.settings import api_settings
 
-from accounts import tokens
+from accounts import throttling, tokens
 from accounts.models import Role, User, canonical
 from accounts.roles import sync_role
 from accounts.serializers import user_representation
@@ -119,6 +119,31 @@ def _same_value(field: str, sent: Any, current: Any) -> bool:
     return sent == current
 
 
+# --- no lock-out ----------------------------------------------------------------------------------
+ADMINS_LOCK = "accounts:active-admins"
+
+
+def _is_active_admin(user: User) -> bool:
+    return user.role == Role.ADMIN and user.is_active and user.deleted_at is None
+
+
+def _ensure_no_lockout(*, actor: Any, user: User, change: str, removes_admin: bool) -> None:
+    """409 when ``actor`` would lock themselves out (``change`` is "delete", "deactivate" or
+    "demote") or when the change would leave no active admin.
+
+    Changes that take an admin away are serialised on one advisory lock, so two admins demoting
+    each other at once cannot both succeed: the second sees the first's committed change.
+    """
+    if actor is not None and getattr(actor, "pk", None) == user.pk:
+        raise Conflict(f"You cannot {change} your own account; ask another admin.")
+    if not removes_admin:
+        return
+    throttling.lock_keys(ADMINS_LOCK)
+    others = User.objects.filter(role=Role.ADMIN, is_active=True, deleted_at__isnull=True).exclude(pk=user.pk)
+    if not others.exists():
+        raise Conflict(f"The last active admin cannot be {change}d; make another admin first.")
+
+
 # --- role rules ------------------------------------------------------------------------------------
 def check_privileged_fields(*, actor: Any, data: Mapping[str, Any], current: User | None) -> None:
     """403 when a non-admin sends ``role``/``is_active``/``id``/``date_joined`` with a new value.
@@ -198,6 +223,10 @@ def update_user(
         username=changed.get("username"),
         exclude_pk=user.pk,
     )
+    if changed.get("is_active") is False and user.is_active:
+        _ensure_no_lockout(actor=actor, user=user, change="deactivate", removes_admin=_is_active_admin(user))
+    if "role" in changed and user.role == Role.ADMIN and changed["role"] != Role.ADMIN:
+        _ensure_no_lockout(actor=actor, user=user, change="demote", removes_admin=_is_active_admin(user))
     before = user_representation(user)
     old_role, was_active = user.role, user.is_active
     for key, value in changed.items():
@@ -248,6 +277,7 @@ def delete_user(*, actor: User, user_id: int, expected_versions: set[int] | None
     the account can no longer log in and its tokens are refused."""
     user = _locked(user_id)
     ensure_version(user.version, expected_versions)
+    _ensure_no_lockout(actor=actor, user=user, change="delete", removes_admin=_is_active_admin(user))
     before = user_representation(user)
     user.deleted_at = timezone.now()
     user.is_active = False
