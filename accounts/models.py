@@ -9,6 +9,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from core.search import trigram_index
 
@@ -136,6 +137,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.is_superuser = self.role == Role.ADMIN
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        # set_password() leaves the new raw password here until the save (a hash upgrade at login
+        # does not): a changed password ends every session, whichever path changed it.
+        password_changed = self._password is not None and not self._state.adding
         self.sync_role_flags()
         self.username_canonical = canonical(self.username or "")
         self.email_canonical = canonical(self.email or "")
@@ -145,6 +149,10 @@ class User(AbstractBaseUser, PermissionsMixin):
             derived["email"] = ("email_canonical",)
             kwargs["update_fields"] = {*update_fields, *(d for f in update_fields for d in derived.get(f, ()))}
         super().save(*args, **kwargs)
+        if password_changed:
+            from accounts.tokens import revoke_all
+
+            revoke_all(user=self)
 
 
 class LoginFailure(models.Model):
@@ -167,3 +175,16 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_key} from {self.address} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RefreshTokenFamily(models.Model):
+    """The login a refresh token descends from: every token rotated from one login shares ``family``,
+    so replaying one that was already rotated revokes them all (OAuth 2.0 Security BCP, RFC 9700)."""
+
+    token = models.OneToOneField(
+        OutstandingToken, on_delete=models.CASCADE, primary_key=True, related_name="family_link"
+    )
+    family = models.UUIDField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.family}: {self.token_id}"

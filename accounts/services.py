@@ -237,8 +237,8 @@ def update_user(
     _save(user)
     if user.role != old_role:
         sync_role(user=user)
-    if password is not None or (was_active and not user.is_active):
-        tokens.revoke_all(user=user)
+    if was_active and not user.is_active:
+        tokens.revoke_all(user=user)  # a new password does this in User.save
     audit = diff(before, user_representation(user))
     if password is not None:
         audit["password"] = ["***", "***"]
@@ -265,8 +265,7 @@ def _set_own_password(*, user_id: int, new_password: str) -> User:
     user = _locked(user_id)
     user.set_password(new_password)
     user.version += 1
-    user.save(update_fields=["password", "version"])
-    tokens.revoke_all(user=user)
+    user.save(update_fields=["password", "version"])  # revokes every refresh token (User.save)
     record(actor=user, entity_type=ENTITY, entity_id=user.pk, action="update", changes={"password": ["***", "***"]})
     return user
 
