@@ -139,7 +139,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     def save(self, *args: Any, **kwargs: Any) -> None:
         # set_password() leaves the new raw password here until the save (a hash upgrade at login
         # does not): a changed password ends every session, whichever path changed it.
-        password_changed = self._password is not None and not self._state.adding
+        password_changed = getattr(self, "_password", None) is not None and not self._state.adding
         self.sync_role_flags()
         self.username_canonical = canonical(self.username or "")
         self.email_canonical = canonical(self.email or "")
