@@ -1,12 +1,15 @@
 """Validate docker-compose.yml against the Compose Specification's JSON schema (kept in .ci/).
 
 There is no Docker engine in CI, and PyPI's docker-compose 1.x predates the specification, so the
-file is checked structurally here, plus the wiring every service of ours needs.
+file is checked structurally here, plus the wiring every service of ours needs, plus safe defaults:
+production settings unless told otherwise, and every secret required from the environment
+(``${NAME:?message}``), never written in the file or given a default.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -15,6 +18,33 @@ from jsonschema import Draft201909Validator
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED_SERVICES = {"postgres", "redis", "web", "worker", "beat", "mailpit"}
+APP_SERVICES = ("web", "worker", "beat")
+# (service, variable) pairs holding a secret; DATABASE_URL's password is checked inside the URL.
+SECRETS = (
+    *((name, "SECRET_KEY") for name in APP_SERVICES),
+    *((name, "JWT_SIGNING_KEY") for name in APP_SERVICES),
+    ("postgres", "POSTGRES_PASSWORD"),
+)
+REQUIRED = re.compile(r"^\$\{(?P<name>[A-Z_][A-Z0-9_]*):\?[^}]*\}$")
+DATABASE_URL = re.compile(r"^[a-z]+://[^:@/]+:(?P<password>[^@]*)@")
+
+
+def _secret_problems(services: dict) -> list[str]:
+    problems = []
+    for service, key in SECRETS:
+        env = services.get(service, {}).get("environment", {}) or {}
+        value = str(env.get(key, "")) if isinstance(env, dict) else ""
+        if not REQUIRED.match(value):
+            problems.append(f"{service}: {key} must be required from the environment as ${{{key}:?...}}, not {value!r}")
+    for service in APP_SERVICES:
+        env = services.get(service, {}).get("environment", {}) or {}
+        url = DATABASE_URL.match(str(env.get("DATABASE_URL", "")))
+        if url is not None and not REQUIRED.match(url.group("password")):
+            problems.append(f"{service}: the DATABASE_URL password must be required from the environment")
+        django_env = str(env.get("DJANGO_ENV", ""))
+        if django_env not in ("production", "${DJANGO_ENV:-production}"):
+            problems.append(f"{service}: DJANGO_ENV must default to production, not {django_env!r}")
+    return problems
 
 
 def problems_in(compose_file: Path) -> list[str]:
@@ -31,12 +61,12 @@ def problems_in(compose_file: Path) -> list[str]:
     for name in ("postgres", "redis", "web"):
         if name in services and "healthcheck" not in services[name]:
             problems.append(f"{name}: no healthcheck")
-    for name in ("web", "worker", "beat"):
+    for name in APP_SERVICES:
         env = services.get(name, {}).get("environment", {})
         for key in ("DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL"):
             if key not in env:
                 problems.append(f"{name}: {key} is not set")
-    return problems
+    return problems + _secret_problems(services)
 
 
 def main() -> int:
