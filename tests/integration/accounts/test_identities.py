@@ -4,14 +4,13 @@ email address, so nobody can take over another account's logins by naming themse
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.contrib.auth import authenticate
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.test import Client
 
 from accounts.models import User, canonical
+from tests.concurrency import run_concurrently
 from tests.conftest import SchemaCheckedClient
 from tests.integration.accounts.conftest import PASSWORD, login, problem
 
@@ -101,25 +100,10 @@ def test_login_matches_every_spelling_of_one_account(api_client, make_user):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_spellings_registered_at_once_yield_one_account(warm_schema):
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
-
-    def run(username: str, email: str) -> None:
-        try:
-            client = SchemaCheckedClient()
-            barrier.wait()
-            statuses.append(register(client, username, email).status_code)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=("sracex", "one@example.com")),
-        threading.Thread(target=run, args=("ſracex", "two@example.com")),
+def test_two_spellings_registered_at_once_yield_one_account():
+    calls = [
+        lambda: register(SchemaCheckedClient(), "sracex", "one@example.com").status_code,
+        lambda: register(SchemaCheckedClient(), "ſracex", "two@example.com").status_code,
     ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses) == [201, 409]
+    assert sorted(run_concurrently(calls)) == [201, 409]
     assert User.objects.filter(username_canonical="sracex").count() == 1

@@ -4,13 +4,11 @@ through the same service. Two admins demoting each other at once leave one admin
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 
 from accounts.models import Role, User
+from tests.concurrency import run_concurrently
 from tests.conftest import SchemaCheckedClient, access_token_for
 from tests.integration.accounts.conftest import problem
 
@@ -74,24 +72,14 @@ def test_the_admin_refuses_self_demotion_with_a_message(admin):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_admins_demoting_each_other_at_once_leave_one_admin(make_user, warm_schema):
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(make_user):
     first, second = make_user("admin"), make_user("admin")
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
 
-    def demote(actor: User, target: User) -> None:
-        try:
-            client = SchemaCheckedClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token_for(actor)}")
-            barrier.wait()
-            statuses.append(client.patch(f"/api/v1/users/{target.pk}", {"role": "clerk"}, format="json").status_code)
-        finally:
-            connection.close()
+    def demote(actor: User, target: User) -> int:
+        client = SchemaCheckedClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token_for(actor)}")
+        return client.patch(f"/api/v1/users/{target.pk}", {"role": "clerk"}, format="json").status_code
 
-    threads = [threading.Thread(target=demote, args=pair) for pair in ((first, second), (second, first))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_concurrently([lambda: demote(first, second), lambda: demote(second, first)])
     assert sorted(statuses) == [200, 409]
     assert active_admins() == 1
