@@ -77,7 +77,7 @@ def check(
 @transaction.atomic
 def _attempt(*, identifier: str, password: str, address: str, by_email: bool, account: User | None) -> _Outcome:
     user = account if account is not None else find_account(identifier, by_email=by_email)
-    account_key = f"user:{user.pk}" if user is not None else f"name:{identifier.casefold()}"[:255]
+    account_key = f"user:{user.pk}" if user is not None else f"name:{canonical(identifier)}"[:255]
     # Held while the password is checked, so concurrent wrong attempts from any number of
     # processes cannot exceed the limit.
     throttling.lock_keys(f"account:{account_key}", *([f"address:{address}"] if address else []))
