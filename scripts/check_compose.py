@@ -69,9 +69,21 @@ def problems_in(compose_file: Path) -> list[str]:
     return problems + _secret_problems(services)
 
 
+def image_problems(root: Path = ROOT) -> list[str]:
+    """The image runs production settings by default, and the keys file never enters it."""
+    problems = []
+    dockerfile = (root / "Dockerfile").read_text()
+    if not re.search(r"^ENV DJANGO_ENV=production\s*$", dockerfile, re.MULTILINE):
+        problems.append("Dockerfile: the image must default to DJANGO_ENV=production")
+    ignored = {line.strip() for line in (root / ".dockerignore").read_text().splitlines()}
+    if ".env" not in ignored:
+        problems.append(".dockerignore: .env (the compose keys) must never be copied into the image")
+    return problems
+
+
 def main() -> int:
     compose_file = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docker-compose.yml"
-    problems = problems_in(compose_file)
+    problems = problems_in(compose_file) + image_problems(compose_file.parent)
     for problem in problems:
         print(f"{compose_file.name}: {problem}", file=sys.stderr)
     if not problems:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.check_compose import ROOT, problems_in
+from scripts.check_compose import ROOT, image_problems, problems_in
 
 
 def test_repository_compose_file_is_valid():
@@ -68,3 +68,12 @@ def test_a_compose_file_that_starts_with_public_keys_is_reported(tmp_path: Path,
     bad.write_text(SAFE.replace(before, after, 1))
     problems = problems_in(bad)
     assert any(expected in problem for problem in problems), problems
+
+
+def test_the_image_defaults_to_production_and_never_holds_the_keys_file(tmp_path: Path):
+    assert image_problems(ROOT) == []
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11-slim\nENV DJANGO_ENV=development\n")
+    (tmp_path / ".dockerignore").write_text(".venv\n")
+    problems = image_problems(tmp_path)
+    assert any("DJANGO_ENV=production" in problem for problem in problems)
+    assert any(".env" in problem for problem in problems)
