@@ -5,6 +5,11 @@ project's authentication backend (:class:`ThrottledModelBackend`): the API login
 the current password at ``/me/password`` and in the admin's password change form. They share one
 count per account and per client address, one lock and one ``Retry-After``; a door added later that
 calls ``authenticate()`` is held the same way (a test refuses ``check_password`` anywhere else).
+
+Why not django-axes: it counts per username string (an email login and a username login of one
+account would be two counters) and locks out for a cool-off after the last failure, while the API
+promises a sliding window whose ``Retry-After`` is the moment the oldest counted failure leaves it.
+The store the API already had (one PostgreSQL table, advisory locks) keeps that promise everywhere.
 """
 
 from __future__ import annotations
