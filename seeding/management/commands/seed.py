@@ -175,7 +175,8 @@ INSERT INTO seed_ord_paths VALUES
 INSERT_USERS = (
     """
 INSERT INTO accounts_user (id, password, last_login, is_superuser, email, username, full_name, role,
-                           is_active, is_staff, date_joined, deleted_at, version)
+                           is_active, is_staff, date_joined, deleted_at, version,
+                           username_canonical, email_canonical)
 SELECT u.id, %(password)s, NULL, u.role = 'admin', u.username || '@example.es', u.username,
        pg_temp.pick(%(first)s, pg_temp.sh(u.id, %(seed)s * 1000 + 41)) || ' '
            || pg_temp.pick_skewed(%(surnames)s, pg_temp.sh(u.id, %(seed)s * 1000 + 42)) || ' '
@@ -183,7 +184,9 @@ SELECT u.id, %(password)s, NULL, u.role = 'admin', u.username || '@example.es', 
        u.role, true, u.role <> 'citizen',
        TIMESTAMPTZ '"""
     + BASE
-    + """' - make_interval(days => 30, secs => u.id::int), NULL, 1
+    + """' - make_interval(days => 30, secs => u.id::int), NULL, 1,
+       -- accounts.models.canonical of these ASCII names is their lower case
+       lower(u.username), lower(u.username) || '@example.es'
 FROM (
     SELECT g AS id,
            CASE WHEN g = 1 THEN 'admin' WHEN g <= 1 + %(clerks)s THEN 'clerk' ELSE 'citizen' END AS role,
