@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from accounts.models import Role, User
 from core.fields import StrictCharField
-from core.representation import FastRepresentation
+from core.representation import FastRepresentation, api_data
 
 PASSWORD_MAX_LENGTH = 4096
 
@@ -43,7 +43,7 @@ class UserSerializer(FastRepresentation, serializers.ModelSerializer):
 
 
 def user_representation(user: User) -> dict[str, Any]:
-    return dict(UserSerializer(user).data)
+    return api_data(UserSerializer(user))
 
 
 class RegisterSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth.models import update_last_login
@@ -246,7 +246,8 @@ def delete_user(*, actor: User, user_id: int, expected_versions: set[int] | None
     tokens.revoke_all(user=user)
     changes = diff(before, user_representation(user))
     # Timestamps in the trail read like the API's (ISO 8601 with Z).
-    changes["deleted_at"] = [None, serializers.DateTimeField().to_representation(user.deleted_at)]
+    with timezone.override(UTC):
+        changes["deleted_at"] = [None, serializers.DateTimeField().to_representation(user.deleted_at)]
     record(actor=actor, entity_type=ENTITY, entity_id=user.pk, action="delete", changes=changes)
 
 

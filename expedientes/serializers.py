@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import StrictCharField
-from core.representation import FastRepresentation
+from core.representation import FastRepresentation, api_data
 from events.models import AuditEvent
 from expedientes import workflow
 from expedientes.models import (
@@ -207,8 +207,8 @@ class HistoryEntrySerializer(FastRepresentation, serializers.ModelSerializer):
 
 def representation(expediente: Expediente, user: Any = None) -> dict[str, Any]:
     """The expediente as the API shows it; for event payloads when ``user`` is None."""
-    return dict(ExpedienteSerializer(expediente, context={"user": user}).data)
+    return api_data(ExpedienteSerializer(expediente, context={"user": user}))
 
 
 def documento_representation(documento: Documento) -> dict[str, Any]:
-    return dict(DocumentoSerializer(documento).data)
+    return api_data(DocumentoSerializer(documento))

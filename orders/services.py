@@ -20,6 +20,7 @@ from core.exceptions import (
     PermissionDeniedError,
     ValidationFailed,
 )
+from core.representation import api_data
 from events.services import diff, record
 from orders import selectors
 from orders.models import Cart, CartItem, Category, Order, OrderItem, Product
@@ -30,7 +31,7 @@ from orders.workflow import RELEASING_STATUSES, TRANSITIONS, allowed_actions, ma
 
 
 def _fields(obj: Any, serializer: type) -> dict[str, Any]:
-    data = dict(serializer(obj).data)
+    data = api_data(serializer(obj))
     data.pop("id", None)
     return data
 
@@ -162,7 +163,7 @@ def delete_product(*, actor: Any, product_id: int, expected: set[int] | None) ->
 
 
 def _locked_cart(user: Any) -> Cart:
-    cart, _ = Cart.objects.get_or_create(user=user)
+    cart, _created = Cart.objects.get_or_create(user=user)
     # Serialises concurrent edits of one cart (two tabs adding the same product).
     return Cart.objects.select_for_update().get(pk=cart.pk)
 
@@ -200,7 +201,7 @@ def set_cart_quantity(*, user: Any, product_id: int, quantity: int) -> None:
 def remove_from_cart(*, user: Any, product_id: int) -> None:
     """Drop a line; ``404 Cart item not found`` when there is none."""
     with transaction.atomic():
-        deleted, _ = CartItem.objects.filter(cart__user=user, product_id=product_id).delete()
+        deleted, _by_model = CartItem.objects.filter(cart__user=user, product_id=product_id).delete()
         if not deleted:
             raise NotFound.for_resource("Cart item")
 
@@ -214,7 +215,7 @@ def clear_cart(*, user: Any) -> None:
 
 def order_data(order: Order) -> dict[str, Any]:
     """The order's API representation, as events carry it."""
-    return dict(OrderSerializer(selectors.order_with_lines(order.pk)).data)
+    return api_data(OrderSerializer(selectors.order_with_lines(order.pk)))
 
 
 # numeric(12,2): line totals and order totals beyond it would fail in the database (500).

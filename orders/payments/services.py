@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from core.exceptions import Conflict, InsufficientStock, PaymentDeclined, UpstreamError, ValidationFailed
+from core.representation import api_data
 from events.services import record
 from orders import selectors
 from orders import services as order_services
@@ -38,7 +39,7 @@ class Outcome:
 
 
 def payment_data(payment: Payment) -> dict[str, Any]:
-    return dict(PaymentSerializer(payment).data)
+    return api_data(PaymentSerializer(payment))
 
 
 def _new_payment(order: Order, payment_method: str, actor: Any) -> Payment:
