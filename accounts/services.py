@@ -13,6 +13,8 @@ from typing import Any
 from django.contrib.auth.models import update_last_login
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework.exceptions import Throttled
 from rest_framework_simplejwt.settings import api_settings
@@ -48,7 +50,7 @@ _UNIQUE_FIELDS = {
 class InvalidCredentials(ApplicationError):
     status_code = 401
     code = "invalid_credentials"
-    default_detail = "Invalid credentials"
+    default_detail = gettext_lazy("Invalid credentials")
 
     def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
         # Every 401 names the scheme to use (RFC 9110 §11.6.1), a failed login included.
@@ -57,8 +59,14 @@ class InvalidCredentials(ApplicationError):
 
 
 # --- helpers ---------------------------------------------------------------------------------------
+_DUPLICATE_MESSAGES = {
+    "email": gettext_lazy("A user with this email already exists."),
+    "username": gettext_lazy("A user with this username already exists."),
+}
+
+
 def _duplicate(field: str) -> dict[str, str]:
-    return {"field": field, "message": f"A user with this {field} already exists.", "code": "unique"}
+    return {"field": field, "message": str(_DUPLICATE_MESSAGES[field]), "code": "unique"}
 
 
 def _conflict(fields: list[str]) -> Conflict:
@@ -135,7 +143,7 @@ def check_privileged_fields(*, actor: Any, data: Mapping[str, Any], current: Use
             continue
         now = getattr(current, field) if current is not None else defaults[field]
         if not _same_value(field, data[field], now):
-            raise PermissionDeniedError(f"Only an admin may change {field}.")
+            raise PermissionDeniedError(_("Only an admin may change %(field)s.") % {"field": field})
 
 
 # --- creation --------------------------------------------------------------------------------------
@@ -148,15 +156,19 @@ def create_user(
     full_name: str = "",
     role: str = Role.CITIZEN,
     is_active: bool = True,
+    language: str | None = None,
     actor: User | None = None,
 ) -> User:
     """Create an account (registration when ``actor`` is ``None``, else an admin creating one).
 
     Records the ``create`` audit event and ``user.registered`` (the welcome email hangs on it).
+    ``language`` (of the user's emails) defaults to the office's.
     """
     email = User.objects.normalize_email(email)
     _ensure_unique(email=email, username=username)
     user = User(email=email, username=username, full_name=full_name, role=role, is_active=is_active)
+    if language:
+        user.language = language
     user.set_password(password)
     _save(user)
     sync_role(user=user)
@@ -187,7 +199,7 @@ def update_user(
     ensure_version(user.version, expected_versions)
     changes_in = dict(data)
     if "role" in changes_in and changes_in["role"] != user.role and not actor.is_admin_role:
-        raise PermissionDeniedError("Only an admin may change role.")
+        raise PermissionDeniedError(_("Only an admin may change %(field)s.") % {"field": "role"})
     password = changes_in.pop("password", None)
     if "email" in changes_in:
         changes_in["email"] = User.objects.normalize_email(changes_in["email"])
@@ -223,7 +235,7 @@ def change_password(*, user_id: int, current_password: str, new_password: str) -
     """The owner changes their password; every outstanding refresh token is revoked."""
     user = _locked(user_id)
     if not user.check_password(current_password):
-        raise ValidationFailed.field("current_password", "The current password is not correct.", code="invalid")
+        raise ValidationFailed.field("current_password", _("The current password is not correct."), code="invalid")
     user.set_password(new_password)
     user.version += 1
     user.save(update_fields=["password", "version"])
