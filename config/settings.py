@@ -130,6 +130,8 @@ if LANGUAGE_CODE.split("-")[0] not in {code for code, _name in LANGUAGES}:
     raise ImproperlyConfigured(f"LANGUAGE_CODE must be one of {', '.join(code for code, _name in LANGUAGES)}.")
 LANGUAGE_CODE = LANGUAGE_CODE.split("-")[0]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and times name their zone (config/formats).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 # The office's zone: times in the admin and in emails. The API and the database stay in UTC.
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Madrid")
