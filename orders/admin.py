@@ -214,7 +214,7 @@ def _order_action(action: str) -> Callable[..., None]:
             rows,
             lambda pk: services.transition_order(actor=request.user, order_id=pk, action=action),
             done=lambda count: (
-                ngettext("%(count)d order now %(status)s", "%(count)d orders now %(status)s", count)
+                ngettext("%(count)d order moved to %(status)s", "%(count)d orders moved to %(status)s", count)
                 % {"count": count, "status": target.label}
             ),
         )

@@ -60,7 +60,9 @@ def makemessages(root: Path) -> None:
         path = po_path(root, language)
         catalog = polib.pofile(str(path), wrapwidth=0)
         # A stable header: no dates or placeholders that would change (and conflict) on every run.
-        catalog.header = f"expedientes: {language} catalog. Update with `make messages` (scripts/check_translations.py)."
+        catalog.header = (
+            f"expedientes: {language} catalog. Update with `make messages` (scripts/check_translations.py)."
+        )
         catalog.metadata_is_fuzzy = False
         catalog.metadata = {
             "Project-Id-Version": "expedientes",
