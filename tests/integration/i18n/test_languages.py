@@ -49,7 +49,11 @@ def test_a_not_found_keeps_its_code_in_every_language(office, citizen, client_fo
     response = client_for(citizen).get("/api/v1/expedientes/999999", HTTP_ACCEPT_LANGUAGE=language)
     body = _problem(response)
     assert response.status_code == 404
-    assert (body["code"], body["type"], body["status"]) == ("not_found", "https://errors.expedientes.dev/not-found", 404)
+    assert (body["code"], body["type"], body["status"]) == (
+        "not_found",
+        "https://errors.expedientes.dev/not-found",
+        404,
+    )
     assert (body["title"], body["detail"]) == (title, detail)
     assert response["Content-Language"] == language[:2]
 
@@ -163,7 +167,7 @@ def test_a_status_change_email_reaches_each_owner_in_their_language(office, make
         assert spanish_word not in es.body_text + es.body_html + es.subject
 
     assert en.subject == "Expediente EXP-EN-1: Opened → Under review"
-    assert "moved from \"Opened\" to \"Under review\"" in en.body_text
+    assert 'moved from "Opened" to "Under review"' in en.body_text
     assert '<html lang="en">' in en.body_html
     for word in ("Hola", "ha pasado", "En revisión", "Iniciado", "Fecha"):
         assert word not in en.body_text + en.body_html + en.subject
@@ -173,13 +177,17 @@ def test_email_times_are_the_office_zone_named(office, make_user):
     user = make_user("citizen", language="es")
     at = datetime.datetime(2026, 7, 1, 10, 0, tzinfo=datetime.UTC)  # 12:00 in Madrid (summer time)
     subject, text, html = emails.render(
-        "order_confirmed", {"order_id": 7, "total": emails._amount("25.50"), "currency": "EUR", "username": "ana", "at": at}, "es"
+        "order_confirmed",
+        {"order_id": 7, "total": emails._amount("25.50"), "currency": "EUR", "username": "ana", "at": at},
+        "es",
     )
     assert "Confirmado el 1 de julio de 2026 a las 12:00 CEST (Europe/Madrid)" in text
     assert "25,50 EUR" in text
     assert subject == "Su pedido n.º 7 está confirmado"
     _subject, text_en, _html = emails.render(
-        "order_confirmed", {"order_id": 7, "total": emails._amount("25.50"), "currency": "EUR", "username": "ana", "at": at}, "en"
+        "order_confirmed",
+        {"order_id": 7, "total": emails._amount("25.50"), "currency": "EUR", "username": "ana", "at": at},
+        "en",
     )
     assert "Confirmed on July 1, 2026, noon CEST (Europe/Madrid)" in text_en
     assert "25.50 EUR" in text_en
@@ -193,9 +201,7 @@ def test_the_welcome_email_is_sent_in_the_language_chosen_at_registration(office
         {"email": "e@example.com", "username": "emma", "password": "S3cure-pass!", "language": "en"},
         HTTP_ACCEPT_LANGUAGE="es",
     )
-    api_client.post(
-        "/api/v1/auth/register", {"email": "s@example.com", "username": "sara", "password": "S3cure-pass!"}
-    )
+    api_client.post("/api/v1/auth/register", {"email": "s@example.com", "username": "sara", "password": "S3cure-pass!"})
     sent = {message.to[0]: message for message in mail.outbox}
     assert sent["e@example.com"].subject == "Welcome to expedientes, emma"
     assert sent["s@example.com"].subject == "Bienvenido a expedientes, sara"
