@@ -31,7 +31,7 @@ def access_lifetime_seconds() -> int:
 
 
 def invalid_token() -> InvalidToken:
-    return InvalidToken(INVALID_TOKEN_DETAIL)
+    return InvalidToken(str(INVALID_TOKEN_DETAIL))
 
 
 def issue_tokens(user: User) -> TokenPair:

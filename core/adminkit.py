@@ -19,7 +19,7 @@ from core.exceptions import ApplicationError, allowed_message
 DEFAULT_COLOUR = "#6c757d"
 
 
-def badge(kind: str, value: str, label: str, colour: str | None) -> str:
+def badge(kind: str, value: str, label: Any, colour: str | None) -> str:
     """A coloured pill, classed ``<kind>-badge <kind>-<value>`` so tests and styles can find it."""
     return format_html(
         '<span class="{}-badge {}-{}" style="background:{};color:#fff;padding:2px 8px;'

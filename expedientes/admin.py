@@ -388,7 +388,7 @@ class ExpedienteAdmin(admin.ModelAdmin):
 def _field_label(field: str) -> str:
     """A recorded field by its name in the active language (``estado`` reads ``status`` in English)."""
     try:
-        return str(Expediente._meta.get_field(field).verbose_name)
+        return str(getattr(Expediente._meta.get_field(field), "verbose_name", field))
     except FieldDoesNotExist:
         return field
 

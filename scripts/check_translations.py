@@ -55,7 +55,7 @@ def makemessages(root: Path) -> None:
         command += ["-l", language]
     for pattern in IGNORE:
         command += ["--ignore", pattern]
-    subprocess.run(command, cwd=root, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(command, cwd=root, env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603 - our own manage.py
     for language in LANGUAGES:
         path = po_path(root, language)
         catalog = polib.pofile(str(path), wrapwidth=0)
@@ -109,14 +109,19 @@ def untranslated(catalog: polib.POFile) -> list[str]:
 
 
 def _copy_project(target: Path) -> None:
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
+    git = shutil.which("git")
+    listed = (
+        subprocess.run(  # noqa: S603 - fixed arguments
+            [git, "ls-files", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if git
+        else None
     )
-    if listed.returncode == 0:
+    if listed is not None and listed.returncode == 0:
         for name in listed.stdout.splitlines():
             source = ROOT / name
             if source.is_file():

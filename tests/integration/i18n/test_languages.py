@@ -176,7 +176,7 @@ def test_a_status_change_email_reaches_each_owner_in_their_language(office, make
 def test_email_times_are_the_office_zone_named(office, make_user):
     user = make_user("citizen", language="es")
     at = datetime.datetime(2026, 7, 1, 10, 0, tzinfo=datetime.UTC)  # 12:00 in Madrid (summer time)
-    subject, text, html = emails.render(
+    subject, text, _html = emails.render(
         "order_confirmed",
         {"order_id": 7, "total": emails._amount("25.50"), "currency": "EUR", "username": "ana", "at": at},
         "es",
@@ -205,7 +205,7 @@ def test_the_welcome_email_is_sent_in_the_language_chosen_at_registration(office
     sent = {message.to[0]: message for message in mail.outbox}
     assert sent["e@example.com"].subject == "Welcome to expedientes, emma"
     assert sent["s@example.com"].subject == "Bienvenido a expedientes, sara"
-    html = dict((part[1], part[0]) for part in sent["s@example.com"].alternatives)["text/html"]
+    html = {part[1]: part[0] for part in sent["s@example.com"].alternatives}["text/html"]
     assert "su cuenta en <strong>expedientes</strong> está lista" in html
 
 
