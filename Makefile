@@ -9,7 +9,7 @@ BIND ?= 127.0.0.1:8000
 ACCESS_LOG ?=
 SIZE ?= 10k
 
-.PHONY: install run serve-prod test lint fmt worker beat bench bench-http bench-webhooks migrate superuser clean check-compose up-local down-local e2e-faults
+.PHONY: install run serve-prod test lint fmt messages worker beat bench bench-http bench-webhooks migrate superuser clean check-compose up-local down-local e2e-faults
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,12 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/mypy .
 	$(BIN)/python scripts/check_compose.py
+	$(BIN)/python scripts/check_translations.py
+
+# Extract every translatable string into locale/{es,en} (Django's makemessages, needs GNU gettext's
+# xgettext) and compile the .mo files (pure Python); then translate what it lists as missing in Spanish.
+messages: install
+	$(BIN)/python scripts/check_translations.py --update
 
 fmt: install
 	$(BIN)/ruff check --fix .
