@@ -13,8 +13,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("events", "0008_auditevent_export_action"),
-        ("expedientes", "0005_search_trigram_and_list_indexes"),
+        ("events", "0007_translatable_labels"),
+        ("expedientes", "0007_translatable_labels"),
     ]
 
     operations = [

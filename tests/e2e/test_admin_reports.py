@@ -70,7 +70,7 @@ def test_clerk_exports_the_filtered_list(page: Any, live_server: Any, clerk_user
     admin_login(page, live_server.url, "clara", PASSWORD)
     page.wait_for_url(f"{live_server.url}/admin/")
     page.goto(f"{live_server.url}/admin/expedientes/expediente/")
-    page.locator("#changelist-filter a", has_text="En revisión").click()
+    page.locator("#changelist-filter a", has_text="Under review").click()
     page.wait_for_url("**estado__exact=en_revision**")
 
     with page.expect_download() as info:

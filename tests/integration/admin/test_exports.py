@@ -126,10 +126,16 @@ def test_orders_payments_and_audit_events_export_too(citizen, clerk, clerk_web, 
     assert kinds == ["audit_event", "order", "payment"]
 
 
-def test_a_bad_filter_goes_back_to_the_list(clerk_web):
-    response = clerk_web.get(f"{EXPEDIENTES}export/csv/?nonsense__field=1")
+def test_a_bad_filter_value_goes_back_to_the_list(clerk_web):
+    response = clerk_web.get(f"{EXPEDIENTES}export/csv/?created_at__gte=not-a-date")
     assert response.status_code == 302
     assert response["Location"] == f"{EXPEDIENTES}?e=1"
+    assert not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_a_lookup_the_list_does_not_offer_is_refused_as_by_the_list(clerk_web):
+    assert clerk_web.get(f"{EXPEDIENTES}?nonsense__field=1").status_code == 400
+    assert clerk_web.get(f"{EXPEDIENTES}export/csv/?nonsense__field=1").status_code == 400
     assert not AuditEvent.objects.filter(action="export").exists()
 
 

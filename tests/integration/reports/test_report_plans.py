@@ -30,9 +30,10 @@ BIG_TABLES = {
 # Rows an hour apart (four and a half years), ending now; the period below is its last week.
 FILL = f"""
 INSERT INTO accounts_user (password, is_superuser, email, username, full_name, role, is_active, is_staff,
-                           date_joined, version)
+                           date_joined, version, username_canonical, email_canonical, language)
 SELECT '!', false, 'rep' || g || '@example.com', 'rep' || g, 'Rep ' || g,
-       CASE WHEN g <= 5 THEN 'clerk' ELSE 'citizen' END, true, g <= 5, now(), 1
+       CASE WHEN g <= 5 THEN 'clerk' ELSE 'citizen' END, true, g <= 5, now(), 1,
+       'rep' || g, 'rep' || g || '@example.com', 'es'
 FROM generate_series(1, 100) AS g;
 
 INSERT INTO expedientes_expediente (created_at, updated_at, version, numero, solicitante, concepto, estado,
