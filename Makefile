@@ -9,7 +9,7 @@ BIND ?= 127.0.0.1:8000
 ACCESS_LOG ?=
 SIZE ?= 10k
 
-.PHONY: install run serve-prod test lint fmt worker beat bench bench-http bench-webhooks migrate superuser clean check-compose
+.PHONY: install static run serve-prod test lint fmt messages worker beat bench bench-http bench-webhooks migrate superuser clean check-compose up-local down-local e2e-faults
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,11 +20,25 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+# Static files, hashed and compressed as production serves them: collected again only when a source
+# file or the installed packages changed (compressing every file costs a minute and more on 2 cores).
+# Built with throwaway keys that die with the command; no database is touched.
+STATIC_MANIFEST := staticfiles/staticfiles.json
+STATIC_SOURCES := $(shell find . \( -path ./.venv -o -path ./staticfiles -o -path ./.data -o -path ./.git \) -prune \
+	-o -path '*/static/*' -type f -print 2>/dev/null)
+
+$(STATIC_MANIFEST): $(STAMP) $(STATIC_SOURCES)
+	DJANGO_ENV=production SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+		JWT_SIGNING_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+		$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@touch $@
+
+static: $(STATIC_MANIFEST)
+
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
-run: migrate
-	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+run: migrate $(STATIC_MANIFEST)
 	@echo ""
 	@echo "  API      http://127.0.0.1:8000/api/v1/"
 	@echo "  Docs     http://127.0.0.1:8000/api/v1/docs/"
@@ -38,7 +52,7 @@ run: migrate
 # off unless ACCESS_LOG=- (or a file). TLS is terminated by the proxy in front, so the HTTPS redirect
 # is off unless SECURE_SSL_REDIRECT=true. Missing SECRET_KEY/JWT_SIGNING_KEY: random ones for this run.
 # No gunicorn control socket: its default path is one per machine user, shared by every server.
-serve-prod: install
+serve-prod: install $(STATIC_MANIFEST)
 	@secret="$${SECRET_KEY:-}"; jwt="$${JWT_SIGNING_KEY:-}"; \
 	if [ -z "$$secret" ]; then \
 		secret="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')"; \
@@ -50,7 +64,6 @@ serve-prod: install
 	fi; \
 	export DJANGO_ENV=production SECRET_KEY="$$secret" JWT_SIGNING_KEY="$$jwt" \
 		SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}" GUNICORN_BIND="$(BIND)" GUNICORN_ACCESSLOG="$(ACCESS_LOG)"; \
-	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
 	echo "serve-prod: http://$(BIND)/ (DJANGO_ENV=production, gunicorn -c config/gunicorn.py)" >&2 && \
 	exec $(BIN)/gunicorn -c config/gunicorn.py --no-control-socket config.wsgi
 
@@ -67,6 +80,12 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/mypy .
 	$(BIN)/python scripts/check_compose.py
+	$(BIN)/python scripts/check_translations.py
+
+# Extract every translatable string into locale/{es,en} (Django's makemessages, needs GNU gettext's
+# xgettext) and compile the .mo files (pure Python); then translate what it lists as missing in Spanish.
+messages: install
+	$(BIN)/python scripts/check_translations.py --update
 
 fmt: install
 	$(BIN)/ruff check --fix .
@@ -92,3 +111,18 @@ bench-webhooks: install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# The scaled-out topology of Procfile.local under honcho (2 API servers behind a balancer, 2 Celery
+# workers, beat, an SMTP sink) against the machine's PostgreSQL and Redis; scripts/local_topology.py.
+up-local: install
+	$(BIN)/python -m scripts.local_topology up
+
+down-local:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m scripts.local_topology down; fi
+
+# Faults under load on that topology, against servers of its own (embedded PostgreSQL on its own port
+# and data directory, its own redis-server): locust runs while a worker is SIGKILLed and Redis and
+# PostgreSQL restart; then an audit of database, receiver and mail sink (tests/faults; JSON in bench/results/).
+E2E_FAULTS_ARGS ?=
+e2e-faults: install
+	$(BIN)/python -m tests.faults $(E2E_FAULTS_ARGS)

@@ -11,6 +11,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
 from accounts.models import User
+from accounts.tokens import invalid_token
 
 
 @cache
@@ -51,7 +52,7 @@ class JWTAuthentication(authentication.JWTAuthentication):
         # A deactivated, deleted or unknown account's tokens stop working at once.
         user = active_user(validated_token.get(api_settings.USER_ID_CLAIM))
         if user is None:
-            raise InvalidToken("Token is invalid or expired")
+            raise invalid_token()
         return user
 
     def get_raw_token(self, header: bytes) -> bytes | None:
@@ -66,4 +67,4 @@ class JWTAuthentication(authentication.JWTAuthentication):
         try:
             return super().get_validated_token(raw_token)
         except InvalidToken:
-            raise InvalidToken("Token is invalid or expired") from None
+            raise invalid_token() from None

@@ -1,23 +1,64 @@
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from core.search import trigram_index
 
 
 class Role(models.TextChoices):
-    CITIZEN = "citizen", "Citizen"
-    CLERK = "clerk", "Clerk"
-    ADMIN = "admin", "Admin"
+    CITIZEN = "citizen", _("Citizen")
+    CLERK = "clerk", _("Clerk")
+    ADMIN = "admin", _("Admin")
 
 
 STAFF_ROLES = frozenset({Role.CLERK, Role.ADMIN})
+
+
+def canonical(value: str) -> str:
+    """The one form in which usernames and emails are compared: NFKC, case folded, NFKC again.
+
+    Validation, login and the database's unique constraints all use it (stored in
+    ``username_canonical``/``email_canonical``), so ``ſam``, ``SAM`` and fullwidth ``ｓａｍ`` are one
+    name everywhere. PostgreSQL's ``lower()``/``upper()`` disagree on such letters (``upper('ſ')`` is
+    ``S``, ``lower('ſ')`` stays ``ſ``), which is why the form is computed here and not in SQL.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+
+
+class UsernameValidator(UnicodeUsernameValidator):
+    """Letters, digits and ``. + - _``; never ``@`` (in any spelling): a username is not an email
+    address, so nobody can name themselves after another account's email."""
+
+    regex = r"^[\w.+-]+\Z"
+    message = _("Enter a valid username: letters, numbers and . + - _ only (not an email address).")
+
+    def __call__(self, value: Any) -> None:
+        super().__call__(value)
+        if "@" in canonical(str(value)):
+            raise ValidationError(self.message, code=self.code, params={"value": value})
+
+
+class Language(models.TextChoices):
+    """The languages the office writes in (``settings.LANGUAGES``), each named in itself."""
+
+    ES = "es", "Español"
+    EN = "en", "English"
+
+
+def office_language() -> str:
+    """The office's language (``LANGUAGE_CODE``): a new account's until its owner picks another."""
+    return str(settings.LANGUAGE_CODE)
 
 
 class UserManager(DjangoUserManager["User"]):
@@ -52,15 +93,21 @@ class UserManager(DjangoUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """An account. ``is_staff``/``is_superuser`` are derived from ``role`` on every save."""
 
-    email = models.EmailField(max_length=254)
-    username = models.CharField(max_length=150, unique=True)
-    full_name = models.CharField(max_length=200, blank=True, default="")
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CITIZEN)
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False)
-    date_joined = models.DateTimeField(default=timezone.now)
-    deleted_at = models.DateTimeField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
+    email = models.EmailField(_("email"), max_length=254)
+    username = models.CharField(_("username"), max_length=150, unique=True, validators=[UsernameValidator()])
+    # canonical(username) / canonical(email): what uniqueness and login compare (written by save()).
+    username_canonical = models.TextField(editable=False)
+    email_canonical = models.TextField(editable=False)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True, default="")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CITIZEN)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    # The language of the emails the user receives (the API's problem texts follow each request's
+    # Accept-Language instead).
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=office_language)
 
     objects = UserManager()
 
@@ -69,13 +116,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["email"]
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["-date_joined", "-id"]
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
-            # Login matches usernames case-insensitively, so two spellings must not both exist.
-            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+            # Two spellings of one name (case, width, ligatures, long s...) must not both exist.
+            models.UniqueConstraint(fields=["email_canonical"], name="accounts_user_email_canonical_unique"),
+            models.UniqueConstraint(fields=["username_canonical"], name="accounts_user_username_canonical_unique"),
             models.CheckConstraint(
                 condition=models.Q(role__in=[r.value for r in Role]), name="accounts_user_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(language__in=[lang.value for lang in Language]), name="accounts_user_language_valid"
             ),
         ]
         indexes = [
@@ -107,11 +159,22 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.is_superuser = self.role == Role.ADMIN
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        # set_password() leaves the new raw password here until the save (a hash upgrade at login
+        # does not): a changed password ends every session, whichever path changed it.
+        password_changed = getattr(self, "_password", None) is not None and not self._state.adding
         self.sync_role_flags()
+        self.username_canonical = canonical(self.username or "")
+        self.email_canonical = canonical(self.email or "")
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "role" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "is_staff", "is_superuser"}
+        if update_fields is not None:
+            derived = {"role": ("is_staff", "is_superuser"), "username": ("username_canonical",)}
+            derived["email"] = ("email_canonical",)
+            kwargs["update_fields"] = {*update_fields, *(d for f in update_fields for d in derived.get(f, ()))}
         super().save(*args, **kwargs)
+        if password_changed:
+            from accounts.tokens import revoke_all
+
+            revoke_all(user=self)
 
 
 class LoginFailure(models.Model):
@@ -134,3 +197,16 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_key} from {self.address} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RefreshTokenFamily(models.Model):
+    """The login a refresh token descends from: every token rotated from one login shares ``family``,
+    so replaying one that was already rotated revokes them all (OAuth 2.0 Security BCP, RFC 9700)."""
+
+    token = models.OneToOneField(
+        OutstandingToken, on_delete=models.CASCADE, primary_key=True, related_name="family_link"
+    )
+    family = models.UUIDField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.family}: {self.token_id}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.parsers import FormParser
@@ -28,7 +29,6 @@ from accounts.serializers import (
     UserCreateSerializer,
     UserSerializer,
 )
-from accounts.throttling import client_address
 from core.etag import expected_versions, set_etag
 from core.exceptions import PROBLEM_CONTENT_TYPE, PermissionDeniedError
 from core.filters import QueryFilterBackend
@@ -97,9 +97,9 @@ class LoginView(PublicView):
         data = serializer.validated_data
         by_email = not data.get("username")
         pair = services.login(
+            request=request,
             identifier=data.get("username") or data["email"],
             password=data["password"],
-            address=client_address(request),
             by_email=by_email,
         )
         return Response(pair)
@@ -149,11 +149,17 @@ class MeView(APIView):
 
 
 class MePasswordView(APIView):
-    @extend_schema(request=PasswordChangeSerializer, responses={204: None}, tags=["me"], summary="Change password")
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses={204: None, **problems(_429="Too many wrong passwords for the account or from the address")},
+        tags=["me"],
+        summary="Change password",
+        description="Wrong current passwords count against the login throttle: 429 with Retry-After.",
+    )
     def post(self, request: Request) -> Response:
         serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        services.change_password(user_id=request.user.pk, **serializer.validated_data)
+        services.change_password(request=request, user_id=request.user.pk, **serializer.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -210,7 +216,7 @@ class UserViewSet(
             services.check_privileged_fields(actor=actor, data=request.data, current=target)
             serializer_class = ProfileUpdateSerializer
         else:
-            raise PermissionDeniedError("Only an admin may change another user.")
+            raise PermissionDeniedError(_("Only an admin may change another user."))
         serializer = serializer_class(target, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         user = services.update_user(
@@ -225,6 +231,6 @@ class UserViewSet(
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         target = self.get_object()
         if not request.user.is_admin_role:
-            raise PermissionDeniedError("Only an admin may delete a user.")
+            raise PermissionDeniedError(_("Only an admin may delete a user."))
         services.delete_user(actor=request.user, user_id=target.pk, expected_versions=expected_versions(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

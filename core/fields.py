@@ -7,6 +7,7 @@ import unicodedata
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from core.representation import FastRepresentation
@@ -77,7 +78,7 @@ class StrictCharField(serializers.CharField):
     """
 
     default_error_messages = {
-        "format_character": "Invisible formatting characters such as U+{code} are not allowed.",
+        "format_character": gettext_lazy("Invisible formatting characters such as U+{code} are not allowed."),
     }
 
     def __init__(self, *, format_characters: bool = False, **kwargs: Any) -> None:

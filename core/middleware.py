@@ -1,18 +1,21 @@
-"""Request id on every request and response."""
+"""Request id on every request and response; UTC for the API; the admin's "too many attempts" page."""
 
 from __future__ import annotations
 
+import datetime
 import re
 import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from core.request_context import reset_request_id, set_request_id
 
 # Any printable ASCII id a client or proxy sends is echoed (UUIDs in braces, ids with spaces...);
 # control characters, non-ASCII and ids over 128 characters (the audit column) are replaced.
 _VALID_ID = re.compile(r"^[\x20-\x7e]{1,128}$")
+API_PREFIX = "/api/"
 
 
 class RequestIdMiddleware:
@@ -29,4 +32,47 @@ class RequestIdMiddleware:
         finally:
             reset_request_id(token)
         response["X-Request-ID"] = request_id
+        return response
+
+
+class ApiUtcMiddleware:
+    """The API's timestamps are UTC (``...Z``) whatever ``TIME_ZONE`` says: the office's zone is for
+    people (the admin, emails). Requests under ``/api/`` run with UTC active, which is
+    also what lets the compiled serializers (core.representation) render without DRF."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        with timezone.override(datetime.UTC):
+            return self.get_response(request)
+
+
+class TooManyAttemptsPageMiddleware:
+    """A throttle refusal raised in a page (the admin login, its password change): ``429`` with
+    ``Retry-After`` and a page saying when to try again, instead of a server error.
+
+    The API's views answer the same refusal themselves, as problem+json.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.contrib import admin
+        from django.shortcuts import render
+        from django.utils.translation import gettext
+        from rest_framework.exceptions import Throttled
+
+        if not isinstance(exception, Throttled):
+            return None
+        wait = max(1, int(exception.wait or 1))
+        context = {**admin.site.each_context(request), "title": gettext("Too many attempts"), "retry_after": wait}
+        response = render(request, "admin/too_many_attempts.html", context, status=429)
+        response["Retry-After"] = str(wait)
         return response

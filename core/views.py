@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import current_app
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import serializers
@@ -17,29 +20,29 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.adminkit import colours_css
-from core.exceptions import PROBLEM_CONTENT_TYPE, problem_body
+from core.exceptions import PROBLEM_CONTENT_TYPE, PermissionDeniedError, problem_body
 
 logger = logging.getLogger(__name__)
 
 
-def _problem(status: int, code: str, detail: str) -> JsonResponse:
+def _problem(status: int, code: str, detail: Any) -> JsonResponse:
     return JsonResponse(problem_body(status, code, detail), status=status, content_type=PROBLEM_CONTENT_TYPE)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return _problem(400, "parse_error", "Bad request")
+    return _problem(400, "parse_error", _("Bad request"))
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return _problem(403, "permission_denied", "You do not have permission to perform this action.")
+    return _problem(403, "permission_denied", PermissionDeniedError.default_detail)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return _problem(404, "not_found", "Not found")
+    return _problem(404, "not_found", _("Not found"))
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
-    return _problem(500, "server_error", "Internal server error")
+    return _problem(500, "server_error", _("Internal server error"))
 
 
 def public(view):
@@ -123,3 +126,65 @@ def admin_colours_css(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(colours_css(), content_type="text/css; charset=utf-8")
     response["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+# The API's front door: each top-level collection by URL name (the apps own their routes; the
+# index only reverses their names, so a renamed path shows here by itself).
+API_RESOURCES: dict[str, str] = {
+    "auth_register": "auth-register",
+    "auth_login": "auth-login",
+    "auth_refresh": "auth-refresh",
+    "auth_logout": "auth-logout",
+    "me": "me",
+    "users": "user-list",
+    "expedientes": "expediente-list",
+    "categories": "category-list",
+    "products": "product-list",
+    "cart": "cart",
+    "orders": "order-list",
+    "checkout": "checkout",
+    "payments": "payment-list",
+    "events": "event-list",
+    "audit_events": "audit-event-list",
+    "webhook_endpoints": "webhook-endpoint-list",
+    "webhook_deliveries": "webhook-delivery-list",
+    "dashboard": "dashboard",
+    "reports": "reports-index",
+}
+
+
+def _absolute(request: Request, name: str) -> str:
+    return request.build_absolute_uri(reverse(name))
+
+
+@extend_schema(
+    responses=inline_serializer(
+        "ApiIndex",
+        {
+            "name": serializers.CharField(),
+            "version": serializers.CharField(),
+            "docs": serializers.URLField(help_text="Interactive documentation (HTML)."),
+            "schema": serializers.URLField(help_text="OpenAPI 3 document (add ?format=json for JSON)."),
+            "health": serializers.URLField(),
+            "resources": serializers.DictField(
+                child=serializers.URLField(), help_text="Each top-level resource collection by name."
+            ),
+        },
+    ),
+    auth=[],
+    tags=["index"],
+    summary="The API's front door: links to the docs, the schema and every resource collection",
+)
+@api_view(["GET", "HEAD"])
+@public
+def api_root(request: Request) -> Response:
+    return Response(
+        {
+            "name": "expedientes",
+            "version": "v1",
+            "docs": _absolute(request, "docs"),
+            "schema": _absolute(request, "schema"),
+            "health": _absolute(request, "health-ready"),
+            "resources": {key: _absolute(request, name) for key, name in API_RESOURCES.items()},
+        }
+    )

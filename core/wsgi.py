@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from core.exceptions import PROBLEM_CONTENT_TYPE, problem_body
 from core.request_context import reset_request_id, set_request_id
@@ -34,13 +35,14 @@ class ChunkedBodies:
         codings = [coding.strip().lower() for coding in environ.get("HTTP_TRANSFER_ENCODING", "").split(",")]
         if "chunked" in codings:
             if not environ.get("wsgi.input_terminated"):
-                return _problem(start_response, 411, "length_required", "Send the body with a Content-Length.", environ)
+                return _problem(
+                    start_response, 411, "length_required", _("Send the body with a Content-Length."), environ
+                )
             body = _read_all(environ["wsgi.input"], int(settings.REQUEST_BODY_MAX_BYTES))
             if body is None:
                 limit = int(settings.REQUEST_BODY_MAX_BYTES)
-                return _problem(
-                    start_response, 413, "payload_too_large", f"Request bodies may be at most {limit} bytes.", environ
-                )
+                detail = _("Request bodies may be at most %(limit)d bytes.") % {"limit": limit}
+                return _problem(start_response, 413, "payload_too_large", detail, environ)
             environ["wsgi.input"], environ["CONTENT_LENGTH"] = body
         return self.application(environ, start_response)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -86,7 +87,7 @@ def literal_address(host: str) -> Address | None:
         return ipaddress.ip_address(host.split("%", 1)[0] if ":" in host else host)
     except ValueError:
         if ":" in host:
-            raise UnsafeURL(f"The host {host!r} is not a valid address.") from None
+            raise UnsafeURL(_("The host %(host)s is not a valid address.") % {"host": repr(host)}) from None
     parts = host.split(".")
     if len(parts) > 1 and parts[-1] == "":
         parts.pop()  # a trailing dot: the fully qualified form
@@ -94,10 +95,10 @@ def literal_address(host: str) -> Address | None:
         return None
     numbers = [_ipv4_part(part) for part in parts] if len(parts) <= 4 else [None]
     if any(number is None for number in numbers):
-        raise UnsafeURL(f"The host {host!r} is not a valid address.")
+        raise UnsafeURL(_("The host %(host)s is not a valid address.") % {"host": repr(host)})
     *leading, last = [number for number in numbers if number is not None]
     if any(number > 255 for number in leading) or last >= 256 ** (5 - len(numbers)):
-        raise UnsafeURL(f"The host {host!r} is not a valid address.")
+        raise UnsafeURL(_("The host %(host)s is not a valid address.") % {"host": repr(host)})
     value = last
     for index, number in enumerate(leading):
         value += number << (8 * (3 - index))
@@ -158,15 +159,15 @@ def _lookup(host: str, port: int) -> tuple[tuple[int, SockAddr], ...]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError, OSError) as exc:
-        raise UnsafeURL(f"The host {host!r} cannot be resolved.") from exc
+        raise UnsafeURL(_("The host %(host)s cannot be resolved.") % {"host": repr(host)}) from exc
     found: dict[str, tuple[int, SockAddr]] = {}
-    for family, _, _, _, sockaddr in infos:
+    for family, _type, _proto, _name, sockaddr in infos:
         if family == socket.AF_INET:
             found.setdefault(str(sockaddr[0]), (family, (str(sockaddr[0]), int(sockaddr[1]))))
         elif family == socket.AF_INET6 and len(sockaddr) == 4:
             found.setdefault(str(sockaddr[0]), (family, sockaddr))
     if not found:
-        raise UnsafeURL(f"The host {host!r} cannot be resolved.")
+        raise UnsafeURL(_("The host %(host)s cannot be resolved.") % {"host": repr(host)})
     return tuple(found.values())
 
 
@@ -194,14 +195,14 @@ def resolve(url: str, *, registering: bool = False) -> Target | None:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise UnsafeURL("The URL is not valid.") from exc
+        raise UnsafeURL(_("The URL is not valid.")) from exc
     if parts.scheme not in ("http", "https"):
-        raise UnsafeURL("Only http and https URLs are allowed.")
+        raise UnsafeURL(_("Only http and https URLs are allowed."))
     host = parts.hostname
     if not host:
-        raise UnsafeURL("The URL has no host.")
+        raise UnsafeURL(_("The URL has no host."))
     if parts.username or parts.password:
-        raise UnsafeURL("Credentials in the URL are not allowed.")
+        raise UnsafeURL(_("Credentials in the URL are not allowed."))
     port = port or (443 if parts.scheme == "https" else 80)
     allow_private = settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS
     literal = literal_address(host)
@@ -221,7 +222,10 @@ def resolve(url: str, *, registering: bool = False) -> Target | None:
     if not allow_private:
         for address in checked:
             if not is_public(address):
-                raise UnsafeURL(f"The host {host!r} resolves to a non-public address ({address}).")
+                raise UnsafeURL(
+                    _("The host %(host)s resolves to a non-public address (%(address)s).")
+                    % {"host": repr(host), "address": address}
+                )
     return Target(scheme=parts.scheme, host=host, port=port, addresses=addresses)
 
 

@@ -14,23 +14,27 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import STAFF_ROLES
 from core.adminkit import TalliedPaginator, badge, colour_class, describe_refusal, register_colours, run_per_row
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, not_found_detail
+from core.exports import Column
+from events.exports import AuditedExportMixin
 from events.models import AuditEvent
 from expedientes import selectors, services, workflow
-from expedientes.models import Documento, Estado, Expediente
+from expedientes.models import SEARCH_FIELDS, Documento, Estado, Expediente
 
-ADMIN_SEARCH_FIELDS = ("numero", "solicitante")
 DOCUMENTO_FIELDS = (
     "expediente",
     "nombre",
@@ -62,14 +66,14 @@ def estado_badge(estado: str) -> str:
 class AssigneeFilter(admin.SimpleListFilter):
     """Me, nobody, or one of the staff: the only people an expediente can be assigned to."""
 
-    title = "assignee"
+    title = gettext_lazy("assignee")
     parameter_name = "assignee"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         staff = get_user_model().objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("username")
         return [
-            ("me", "Assigned to me"),
-            ("none", "Unassigned"),
+            ("me", _("Assigned to me")),
+            ("none", _("Unassigned")),
             *((str(pk), username) for pk, username in staff.values_list("pk", "username")),
         ]
 
@@ -103,19 +107,19 @@ class DocumentoInline(admin.TabularInline):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="size")
+    @admin.display(description=gettext_lazy("size"))
     def size_display(self, documento: Documento) -> str:
         return filesizeformat(documento.size) if documento.size is not None else "—"
 
-    @admin.display(description="file")
+    @admin.display(description=gettext_lazy("file"))
     def download(self, documento: Documento) -> str:
         if not documento.file:
-            return "metadata only"
+            return _("metadata only")
         url = reverse(
             "admin:expedientes_expediente_documento_download",
             args=[documento.expediente_id, documento.pk],
         )
-        return format_html('<a href="{}" class="documento-download">Download</a>', url)
+        return format_html('<a href="{}" class="documento-download">{}</a>', url, _("Download"))
 
 
 def _transition_action(target: str) -> Callable[..., None]:
@@ -125,12 +129,26 @@ def _transition_action(target: str) -> Callable[..., None]:
         modeladmin.bulk_transition(request, queryset, target)
 
     action.__name__ = f"move_to_{target}"
-    return admin.action(description=f"Move selected expedientes to “{label}”", permissions=["change"])(action)
+    description = format_lazy(gettext_lazy("Move selected expedientes to “{label}”"), label=label)
+    return admin.action(description=description, permissions=["change"])(action)
 
 
 @admin.register(Expediente)
-class ExpedienteAdmin(admin.ModelAdmin):
+class ExpedienteAdmin(AuditedExportMixin, admin.ModelAdmin):
     paginator = TalliedPaginator
+    export_columns = (
+        Column(gettext_lazy("id"), "id", 10),
+        Column(gettext_lazy("numero"), "numero", 20),
+        Column(gettext_lazy("solicitante"), "solicitante", 30),
+        Column(gettext_lazy("concepto"), "concepto", 40),
+        Column(gettext_lazy("estado"), "estado", 20),
+        Column(gettext_lazy("owner"), "owner__username", 20),
+        Column(gettext_lazy("assigned to"), "assigned_to__username", 20),
+        Column(gettext_lazy("documentos"), "documentos_count", 12),
+        Column(gettext_lazy("version"), "version", 10),
+        Column(gettext_lazy("created at (UTC)"), "created_at", 20),
+        Column(gettext_lazy("updated at (UTC)"), "updated_at", 20),
+    )
     list_display = [
         "numero",
         "solicitante",
@@ -146,8 +164,12 @@ class ExpedienteAdmin(admin.ModelAdmin):
     list_per_page = 50
     # A million rows: no second COUNT(*) of the whole table beside the filtered count.
     show_full_result_count = False
-    search_fields = list(ADMIN_SEARCH_FIELDS)
-    search_help_text = "Numero or solicitante (accents and case ignored)."
+    # Django only shows the search box when there are search fields; the search itself is the API's.
+    search_fields = list(SEARCH_FIELDS)
+    search_help_text = gettext_lazy(
+        "Number, applicant or subject (accents and case ignored). A search matching more than "
+        "10,000 expedientes shows an estimated count."
+    )
     raw_id_fields = ["assigned_to"]
     ordering = ["-created_at", "-id"]
     actions = ["assign_to_me", *(_transition_action(target) for target in (choice.value for choice in Estado))]
@@ -155,16 +177,16 @@ class ExpedienteAdmin(admin.ModelAdmin):
     change_form_template = "admin/expedientes/expediente/change_form.html"
 
     # --- list -----------------------------------------------------------------------------------
-    @admin.display(description="estado", ordering="estado")
+    @admin.display(description=gettext_lazy("status"), ordering="estado")
     def estado_display(self, expediente: Expediente) -> str:
         return estado_badge(expediente.estado)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Expediente], search_term: str
     ) -> tuple[QuerySet[Expediente], bool]:
-        # Django's ``field__unaccent__icontains`` leaves the search term accented; the selector
-        # unaccents both sides, as the API's ``search`` does.
-        return selectors.search_expedientes(queryset, search_term, fields=ADMIN_SEARCH_FIELDS), False
+        # Django's ``field__unaccent__icontains`` leaves the search term accented and cannot use an
+        # index; the selector is the API's ``search`` (accents and case ignored, one trigram index).
+        return selectors.search_expedientes(queryset, search_term), False
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
@@ -309,13 +331,13 @@ class ExpedienteAdmin(admin.ModelAdmin):
     def _transition(self, request: HttpRequest, object_id: str) -> HttpResponse:
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
-            raise Http404("Expediente not found")
+            raise Http404(not_found_detail("Expediente"))
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
         target = request.POST.get("to", "")
         change_url = reverse("admin:expedientes_expediente_change", args=[obj.pk])
         if target not in Estado.values:
-            self.message_user(request, f"Unknown estado “{target}”.", messages.ERROR)
+            self.message_user(request, _("Unknown status “%(value)s”.") % {"value": target}, messages.ERROR)
             return HttpResponseRedirect(change_url)
         try:
             result = services.transition_expediente(
@@ -329,17 +351,20 @@ class ExpedienteAdmin(admin.ModelAdmin):
             self.message_user(request, f"{obj.numero}: {describe_refusal(exc)}", messages.ERROR)
         else:
             self.message_user(
-                request, f"{obj.numero} moved to {Estado(result.expediente.estado).label}.", messages.SUCCESS
+                request,
+                _("%(numero)s moved to %(estado)s.")
+                % {"numero": obj.numero, "estado": Estado(result.expediente.estado).label},
+                messages.SUCCESS,
             )
         return HttpResponseRedirect(change_url)
 
     def download_view(self, request: HttpRequest, object_id: str, documento_id: int) -> HttpResponseBase:
         obj = self.get_object(request, unquote(object_id))
         if obj is None or not self.has_view_permission(request, obj):
-            raise Http404("Expediente not found")
+            raise Http404(not_found_detail("Expediente"))
         documento = Documento.objects.filter(pk=documento_id, expediente=obj).first()
         if documento is None or not documento.file:
-            raise Http404("File not found")
+            raise Http404(not_found_detail("File"))
         response = FileResponse(
             documento.file.open("rb"),
             as_attachment=True,
@@ -350,7 +375,7 @@ class ExpedienteAdmin(admin.ModelAdmin):
         return response
 
     # --- bulk actions ---------------------------------------------------------------------------
-    @admin.action(description="Assign selected expedientes to me", permissions=["change"])
+    @admin.action(description=gettext_lazy("Assign selected expedientes to me"), permissions=["change"])
     def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Expediente]) -> None:
         run_per_row(
             self,
@@ -359,7 +384,12 @@ class ExpedienteAdmin(admin.ModelAdmin):
             lambda pk: services.update_expediente(
                 expediente_id=pk, actor=request.user, fields={"assigned_to": request.user.pk}
             ),
-            done=f"expediente(s) assigned to {request.user}",
+            done=lambda count: (
+                ngettext(
+                    "%(count)d expediente assigned to %(user)s", "%(count)d expedientes assigned to %(user)s", count
+                )
+                % {"count": count, "user": request.user}
+            ),
         )
 
     def bulk_transition(self, request: HttpRequest, queryset: QuerySet[Expediente], target: str) -> None:
@@ -368,20 +398,45 @@ class ExpedienteAdmin(admin.ModelAdmin):
             request,
             queryset.order_by("numero").values_list("pk", "numero"),
             lambda pk: services.transition_expediente(expediente_id=pk, actor=request.user, to=target),
-            done=f"expediente(s) moved to {Estado(target).label}",
+            done=lambda count: (
+                ngettext("%(count)d expediente moved to %(estado)s", "%(count)d expedientes moved to %(estado)s", count)
+                % {"count": count, "estado": Estado(target).label}
+            ),
         )
+
+
+def _field_label(field: str) -> str:
+    """A recorded field by its name in the active language (``estado`` reads ``status`` in English)."""
+    try:
+        return str(getattr(Expediente._meta.get_field(field), "verbose_name", field))
+    except FieldDoesNotExist:
+        return field
+
+
+def _shown(field: str, value: Any) -> Any:
+    """An estado in the history reads as its label; every other value as recorded."""
+    if field == "estado" and value in Estado.values:
+        return Estado(value).label
+    return value
 
 
 def history_row(event: AuditEvent, names: dict[int, str]) -> dict[str, Any]:
     changes = event.changes or {}
+    if event.actor_id is None:
+        actor = _("system")
+    else:
+        actor = names.get(event.actor_id) or _("user #%(id)s") % {"id": event.actor_id}
     return {
         "at": event.created_at,
-        "actor": names.get(event.actor_id, f"user #{event.actor_id}") if event.actor_id is not None else "system",
+        "actor": actor,
         "action": event.action,
+        "action_label": AuditEvent.Action(event.action).label
+        if event.action in AuditEvent.Action.values
+        else event.action,
         "changes": [
-            {"field": field, "old": value[0], "new": value[1]}
+            {"field": _field_label(field), "old": _shown(field, value[0]), "new": _shown(field, value[1])}
             if isinstance(value, list) and len(value) == 2
-            else {"field": field, "old": None, "new": value}
+            else {"field": _field_label(field), "old": None, "new": _shown(field, value)}
             for field, value in changes.items()
         ],
     }

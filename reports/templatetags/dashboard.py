@@ -4,7 +4,8 @@ from typing import Any
 
 from django import template
 
-from reports import selectors
+from orders.models import OrderStatus
+from reports import adminviews, selectors
 
 register = template.Library()
 
@@ -18,4 +19,15 @@ def dashboard_figures() -> dict[str, Any]:
         {"value": key, "label": labels.get(key, key), "count": count}
         for key, count in figures["expedientes"]["by_estado"].items()
     ]
+    statuses = dict(OrderStatus.choices)
+    figures["orders"]["rows"] = [
+        {"value": key, "label": statuses.get(key, key), "count": count}
+        for key, count in figures["orders"]["by_status"].items()
+    ]
     return figures
+
+
+@register.simple_tag
+def index_charts() -> list[dict[str, Any]]:
+    """Arrivals and decisions of the last twelve weeks and the backlog per clerk, as charts."""
+    return adminviews.index_charts()

@@ -377,11 +377,11 @@ def build_scenarios(fx: dict[str, Any], tokens: dict[str, str]) -> list[Scenario
     def empty_carts() -> None:
         CartItem.objects.filter(cart__user_id__in=buyer_ids).delete()
 
-    def transitions(ids: list[int]) -> list[tuple[str, str, str, str]]:
+    def transitions(ids: list[int], path: str = f"{exp}/{{pk}}/transitions") -> list[tuple[str, str, str, str]]:
         # Every id once to requiere_subsanacion, then every id back: the next request on an id comes
         # len(ids) requests later, long after the previous one finished.
         return [
-            ("POST", f"{exp}/{pk}/transitions", clerk, json.dumps({"to": to}))
+            ("POST", path.format(pk=pk), clerk, json.dumps({"to": to}))
             for to in ("requiere_subsanacion", "en_revision")
             for pk in ids
         ]
@@ -399,14 +399,10 @@ def build_scenarios(fx: dict[str, Any], tokens: dict[str, str]) -> list[Scenario
         ("POST", "/api/v1/orders", buyers[i % len(buyers)], json.dumps({"items": [{"product_id": p, "quantity": 1}]}))
         for i, p in enumerate(products * 5)
     ]
-    create = [
-        (
-            "POST",
-            exp,
-            heavy,
-            json.dumps({"numero": "B-{n}", "solicitante": "Begoña Ibáñez Núñez", "concepto": "Alta de bench"}),
-        )
-    ]
+
+    def create(path: str, prefix: str) -> list[tuple[str, str, str, str]]:
+        body = {"numero": f"{prefix}-{{n}}", "solicitante": "Begoña Ibáñez Núñez", "concepto": "Alta de bench"}
+        return [("POST", path, heavy, json.dumps(body))]
 
     s = [
         # page mode, heavy citizen: the figure of the issue (10k rows of one citizen), 100 and 20 per page
@@ -475,12 +471,24 @@ def build_scenarios(fx: dict[str, Any], tokens: dict[str, str]) -> list[Scenario
         Scenario("orders-list clerk", get("/api/v1/orders?per_page=20", clerk), "orders-baseline clerk"),
         Scenario("orders-floor clerk", get(f"{bench}/orders/floor?per_page=20", clerk), "orders-baseline clerk"),
         Scenario("dashboard clerk", get("/api/v1/dashboard", clerk), "exp-baseline clerk"),
+        # the staff feeds' filters (no reference views: their figures are read against the targets)
+        Scenario("audit clerk action", get("/api/v1/audit-events?per_page=100&action=transition", clerk)),
+        Scenario("audit clerk entity_type", get("/api/v1/audit-events?per_page=100&entity_type=order", clerk)),
+        Scenario("events clerk type", get("/api/v1/events?per_page=100&type=order.created", clerk)),
+        Scenario("events clerk type cursor", get("/api/v1/events?per_page=100&type=order.created&cursor=", clerk)),
         # writes last, so the reads above see the seeded rows only
-        Scenario("exp-create heavy", create, "exp-baseline heavy per_page=20"),
+        Scenario("exp-create-baseline heavy", create(f"{bench}/expedientes/create-baseline", "BB")),
+        Scenario("exp-create heavy", create(exp, "B"), "exp-create-baseline heavy"),
+        Scenario(
+            "exp-transition-baseline clerk",
+            transitions(pool_ids[200:], f"{bench}/expedientes/{{pk}}/transition-baseline"),
+            prepare=reset_transition_pool,
+            warmup_lines=transitions(pool_ids[:200], f"{bench}/expedientes/{{pk}}/transition-baseline"),
+        ),
         Scenario(
             "exp-transition clerk",
             transitions(pool_ids[200:]),
-            "exp-baseline heavy per_page=20",
+            "exp-transition-baseline clerk",
             prepare=reset_transition_pool,
             warmup_lines=transitions(pool_ids[:200]),
         ),
@@ -609,6 +617,7 @@ def main() -> int:
             if "ratio" not in sc.result and base_result.get("rps"):
                 sc.result["ratio"] = round(sc.result["rps"] / base_result["rps"], 2)
 
+        admin = admin_changelists(fx["clerk"], os.environ.get("SEARCH_COMMON", "garcia"))
         rss = measure_rss(base, server.pid, rss_mix(every), stamp) if os.environ.get("RSS", "1") != "0" else {}
         report = {
             "started_at": stamp,
@@ -626,6 +635,7 @@ def main() -> int:
             ).stdout.strip(),
             "heavy_citizen_rows": fx["heavy_rows"],
             "scenarios": [{"name": sc.name, "path": sc.lines[0][1][:200], **sc.result} for sc in scenarios],
+            "admin_changelists_ms": admin,
             "rss": rss,
         }
     finally:
@@ -634,6 +644,30 @@ def main() -> int:
     out.write_text(json.dumps(report, indent=2, default=str))
     print(f"# results: {out.relative_to(ROOT)} (server log: {log.relative_to(ROOT)})")
     return 0
+
+
+def admin_changelists(clerk: Any, common: str) -> dict[str, float]:
+    """The expedientes changelist alone (this process, a clerk's session): best of 5, in ms."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(clerk)
+    pages = {
+        "plain": "/admin/expedientes/expediente/",
+        "estado": "/admin/expedientes/expediente/?estado__exact=en_revision",
+        "search common": f"/admin/expedientes/expediente/?q={common}",
+        "search numero": "/admin/expedientes/expediente/?q=EXP-2024-05",
+    }
+    timings = {}
+    for name, path in pages.items():
+        best = float("inf")
+        for _ in range(5):
+            started = time.perf_counter()
+            status = client.get(path).status_code
+            best = min(best, (time.perf_counter() - started) * 1000)
+        timings[name] = round(best, 1) if status == 200 else float("nan")
+    print("# admin changelist alone (best of 5): " + ", ".join(f"{k} {v:.0f} ms" for k, v in timings.items()))
+    return timings
 
 
 def measure_rss(base: str, server_pid: int, mix: list[tuple[str, str, str, str]], stamp: str) -> dict[str, Any]:
