@@ -16,7 +16,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import STAFF_ROLES
 from core.adminkit import TalliedPaginator, badge, describe_refusal, run_per_row
 from core.exceptions import ApplicationError
+from core.storage import attachment
 from events.models import AuditEvent
 from expedientes import selectors, services, workflow
 from expedientes.models import Documento, Estado, Expediente
@@ -338,14 +339,13 @@ class ExpedienteAdmin(admin.ModelAdmin):
         documento = Documento.objects.filter(pk=documento_id, expediente=obj).first()
         if documento is None or not documento.file:
             raise Http404("File not found")
-        response = FileResponse(
-            documento.file.open("rb"),
-            as_attachment=True,
+        return attachment(
+            documento.file.storage,
+            documento.file.name,
             filename=documento.nombre,
-            content_type=documento.content_type or "application/octet-stream",
+            content_type=documento.content_type,
+            size=documento.size,
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
 
     # --- bulk actions ---------------------------------------------------------------------------
     @admin.action(description="Assign selected expedientes to me", permissions=["change"])

@@ -16,6 +16,7 @@ from core.etag import expected_versions, set_etag
 from core.exceptions import NotFound
 from core.filters import ValidatedOrderingFilter
 from core.parsers import ORJSONParser
+from core.storage import attachment
 from expedientes import selectors, services
 from expedientes.filters import ExpedienteFilter
 from expedientes.models import Documento, Expediente
@@ -258,11 +259,10 @@ class DocumentoDownloadView(DocumentoScopedMixin, generics.GenericAPIView):
                 "File not found",
                 errors=[{"field": None, "message": "This documento has no file.", "code": "not_found"}],
             )
-        response = FileResponse(
-            documento.file.open("rb"),
-            as_attachment=True,
+        return attachment(
+            documento.file.storage,
+            documento.file.name,
             filename=documento.nombre,
-            content_type=documento.content_type or "application/octet-stream",
+            content_type=documento.content_type,
+            size=documento.size,
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response

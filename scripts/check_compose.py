@@ -14,7 +14,15 @@ import yaml
 from jsonschema import Draft201909Validator
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUIRED_SERVICES = {"postgres", "redis", "web", "worker", "beat", "mailpit"}
+REQUIRED_SERVICES = {"postgres", "redis", "minio", "web", "worker", "beat", "mailpit"}
+# Documentos live in the bucket, so every process that reads or writes them shares one.
+S3_ENVIRONMENT = (
+    "STORAGE_BACKEND",
+    "AWS_S3_ENDPOINT_URL",
+    "AWS_STORAGE_BUCKET_NAME",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+)
 
 
 def problems_in(compose_file: Path) -> list[str]:
@@ -28,7 +36,7 @@ def problems_in(compose_file: Path) -> list[str]:
     missing = REQUIRED_SERVICES - set(services)
     if missing:
         problems.append(f"services missing: {', '.join(sorted(missing))}")
-    for name in ("postgres", "redis", "web"):
+    for name in ("postgres", "redis", "minio", "web"):
         if name in services and "healthcheck" not in services[name]:
             problems.append(f"{name}: no healthcheck")
     for name in ("web", "worker", "beat"):
@@ -36,6 +44,15 @@ def problems_in(compose_file: Path) -> list[str]:
         for key in ("DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL"):
             if key not in env:
                 problems.append(f"{name}: {key} is not set")
+    for name in ("web", "worker"):
+        env = services.get(name, {}).get("environment", {})
+        for key in S3_ENVIRONMENT:
+            if key not in env:
+                problems.append(f"{name}: {key} is not set")
+        if env.get("STORAGE_BACKEND") != "s3":
+            problems.append(
+                f"{name}: STORAGE_BACKEND is not s3 (a second web server could not read the first one's files)"
+            )
     return problems
 
 

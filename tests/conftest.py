@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sys
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -76,6 +78,64 @@ def _clear_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+# --- file storage: both backends -----------------------------------------------------------------
+S3_KEYS = {"access_key": "test-access-key", "secret_key": "test-secret-key", "region_name": "us-east-1"}
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A local S3-compatible server (moto's, as its own process) on loopback; yields its endpoint URL."""
+    from tests.bench.processes import free_port, start, stop
+
+    port = free_port()
+    log = tmp_path_factory.mktemp("s3") / "moto_server.log"
+    moto = Path(sys.executable).with_name("moto_server")
+    proc = start([str(moto), "-H", "127.0.0.1", "-p", str(port)], log, "Running on", timeout=60)
+    yield f"http://127.0.0.1:{port}"
+    stop(proc, timeout=10)
+
+
+def s3_storage_settings(endpoint: str, bucket: str) -> dict[str, Any]:
+    """The ``STORAGES["default"]`` that ``STORAGE_BACKEND=s3`` builds, pointed at ``endpoint``."""
+    from config.settings import DEFAULT_STORAGE
+
+    if DEFAULT_STORAGE["BACKEND"] == "storages.backends.s3.S3Storage":
+        options = dict(DEFAULT_STORAGE["OPTIONS"])
+    else:
+        options = {"addressing_style": "path", "signature_version": "s3v4", "file_overwrite": True, "default_acl": None}
+    options.update(S3_KEYS, endpoint_url=endpoint, bucket_name=bucket, location="")
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+@pytest.fixture(params=["filesystem", "s3"])
+def storage_backend(request: pytest.FixtureRequest, settings: Any) -> str:
+    """Runs a test once on the local filesystem and once on an S3 bucket of its own (moto server)."""
+    if request.param == "s3":
+        import boto3
+
+        endpoint = request.getfixturevalue("s3_server")
+        bucket = f"test-{uuid.uuid4().hex}"
+        boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id=S3_KEYS["access_key"],
+            aws_secret_access_key=S3_KEYS["secret_key"],
+            region_name=S3_KEYS["region_name"],
+        ).create_bucket(Bucket=bucket)
+        settings.STORAGES = {**settings.STORAGES, "default": s3_storage_settings(endpoint, bucket)}
+    return str(request.param)
+
+
+def stored_documento_files() -> list[str]:
+    """Names of the files under ``documentos/`` in the default storage, whichever backend."""
+    from django.core.files.storage import storages
+
+    try:
+        return sorted(storages["default"].listdir("documentos")[1])
+    except FileNotFoundError:
+        return []
 
 
 # --- clients and users ---------------------------------------------------------------------------

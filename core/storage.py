@@ -1,0 +1,84 @@
+"""Stored files (documentos) in the configured storage: the filesystem or an S3-compatible bucket.
+
+Two rules for every backend:
+
+- **No orphan objects.** :func:`save_until_rollback` stores the bytes and registers the inverse of
+  an ``on_commit`` hook: Django keeps ``on_commit`` callbacks until the outermost transaction commits
+  and drops them when the transaction (or the savepoint they were registered in) rolls back, or the
+  connection is closed mid-transaction. The callback registered here carries a finalizer that
+  deletes the stored object when the callback is dropped without having run. So the object survives
+  exactly when the rows naming it commit, whichever transaction level fails.
+- **Downloads stream.** :func:`attachment` answers the stored bytes chunk by chunk; an S3 object is
+  read from the bucket's response body as it is sent, never downloaded whole first.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Callable
+from typing import IO, Any
+
+from django.core.files import File
+from django.core.files.storage import Storage
+from django.db import transaction
+from django.http import FileResponse
+
+logger = logging.getLogger(__name__)
+
+
+def _delete_quietly(storage: Storage, name: str) -> None:
+    try:
+        storage.delete(name)
+    except Exception:  # a finalizer must not raise; the object is reported for a manual cleanup
+        logger.exception("could not delete %s after a rollback; remove it by hand", name)
+
+
+def delete_unless_committed(storage: Storage, name: str, *, using: str | None = None) -> Callable[[], None]:
+    """Delete ``name`` from ``storage`` unless the current transaction commits (outside one: keep it)."""
+    finalizer: weakref.finalize[Any, Any]
+
+    def committed() -> None:
+        finalizer.detach()
+
+    finalizer = weakref.finalize(committed, _delete_quietly, storage, name)
+    transaction.on_commit(committed, using=using)
+    return committed
+
+
+def save_until_rollback(storage: Storage, name: str, content: IO[bytes], *, using: str | None = None) -> str:
+    """Store ``content`` under ``name`` (or the free name the storage picks) for the current transaction.
+
+    Call it inside ``transaction.atomic()``, before taking row locks (an upload may take a while):
+    the object is deleted again if that transaction rolls back or fails to commit.
+    """
+    stored = storage.save(name, File(content))
+    delete_unless_committed(storage, stored, using=using)
+    return stored
+
+
+def open_stream(storage: Storage, name: str) -> IO[bytes]:
+    """The stored bytes as a file object read as it goes (an S3 object's body, not a local copy)."""
+    bucket_name = getattr(storage, "bucket_name", None)
+    connection = getattr(storage, "connection", None)
+    if bucket_name and connection is not None:  # django-storages' S3Storage
+        key = storage._normalize_name(name)  # type: ignore[attr-defined] # the storage's location prefix
+        body: IO[bytes] = connection.meta.client.get_object(Bucket=bucket_name, Key=key)["Body"]
+        return body
+    return storage.open(name, "rb")
+
+
+def attachment(
+    storage: Storage, name: str, *, filename: str, content_type: str | None, size: int | None
+) -> FileResponse:
+    """A streamed ``attachment`` response with the stored bytes, never sniffed by the browser."""
+    response = FileResponse(
+        open_stream(storage, name),
+        as_attachment=True,
+        filename=filename,
+        content_type=content_type or "application/octet-stream",
+    )
+    if "Content-Length" not in response and size is not None:
+        response["Content-Length"] = str(size)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
