@@ -4,7 +4,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import task_postrun
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -31,3 +31,23 @@ def _recycle_connections(sender: Any = None, **kwargs: Any) -> None:
         conn.close_if_unusable_or_obsolete()
         if conn.connection is not None:
             conn.health_check_done = checked  # type: ignore[attr-defined]
+
+
+@task_prerun.connect
+def _task_started(task_id: str | None = None, **kwargs: Any) -> None:
+    from core.metrics import task_started
+
+    if task_id:
+        task_started(task_id)
+
+
+OUTCOMES = {"SUCCESS": "succeeded", "FAILURE": "failed", "RETRY": "retried", "REJECTED": "rejected"}
+
+
+@task_postrun.connect
+def _task_finished(task_id: str | None = None, task: Any = None, state: str | None = None, **kwargs: Any) -> None:
+    """Runtime and outcome of every task (``expedientes_celery_task_*`` in ``/metrics``)."""
+    from core.metrics import task_finished
+
+    if task_id and task is not None:
+        task_finished(task_id, task.name, OUTCOMES.get(state or "", (state or "unknown").lower()))

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: times the whole request and labels it with the route pattern and final status.
+    "core.metrics.MetricsMiddleware",
     "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -236,6 +238,9 @@ if PRODUCTION and not env.str("JWT_SIGNING_KEY", default=""):
 
 # `make bench-http` only: reference views under /api/v1/bench/ (reports.benchviews). Never in production use.
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
+
+# GET /metrics (Prometheus) answers only `Authorization: Bearer <METRICS_TOKEN>`; unset: 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # Login throttle (accounts.throttling): failures per account or address within the window -> 429.

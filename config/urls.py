@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from core import views as core_views
+from core.metrics import metrics_view
 
 api_v1 = [
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),
@@ -21,6 +22,7 @@ if settings.BENCH_VIEWS:
 urlpatterns = [
     re_path(r"^health/live/?$", core_views.live, name="health-live"),
     re_path(r"^health/ready/?$", core_views.ready, name="health-ready"),
+    re_path(r"^metrics/?$", metrics_view, name="metrics"),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
 ]
