@@ -41,7 +41,9 @@ disable_created_metrics()  # the *_created series double the output for nothing 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 REQUESTS = Counter(
-    "expedientes_http_requests_total", "HTTP requests by method, route pattern and status", ["method", "route", "status"]
+    "expedientes_http_requests_total",
+    "HTTP requests by method, route pattern and status",
+    ["method", "route", "status"],
 )
 REQUEST_SECONDS = Histogram(
     "expedientes_http_request_duration_seconds",
@@ -194,6 +196,7 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     if not token:
         return _problem(404, "not_found", "Not found")
     if not authorized(request, token):
-        return _problem(401, "not_authenticated", "A valid metrics token is required.", **{"WWW-Authenticate": "Bearer"})
+        return _problem(
+            401, "not_authenticated", "A valid metrics token is required.", **{"WWW-Authenticate": "Bearer"}
+        )
     return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
-

@@ -44,9 +44,7 @@ def test_backlog_and_lag_are_read_when_scraped(metrics_token, make_endpoint, pub
     publish("order.created")
     publish("order.confirmed")  # both attempted once, both pending a retry
     overdue = timezone.now() - timedelta(seconds=120)
-    WebhookDelivery.objects.filter(pk=WebhookDelivery.objects.order_by("pk").first().pk).update(
-        next_attempt_at=overdue
-    )
+    WebhookDelivery.objects.filter(pk=WebhookDelivery.objects.order_by("pk").first().pk).update(next_attempt_at=overdue)
     EmailMessage.objects.filter(status=OutboxStatus.PENDING).update(next_attempt_at=overdue - timedelta(seconds=60))
 
     samples = scrape()
@@ -83,4 +81,5 @@ def test_the_outbox_figures_use_the_partial_indexes(db):
     assert "Seq Scan" not in plan
     # Only the partial indexes over pending/failed rows (no index over all rows exists for status).
     used = set(re.findall(r"Scan using (\w+)", plan))
-    assert used and used <= {"events_delivery_due", "events_delivery_status", "events_email_due"}, plan
+    assert used, plan
+    assert used <= {"events_delivery_due", "events_delivery_status", "events_email_due"}, plan
