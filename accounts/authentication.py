@@ -11,6 +11,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
 from accounts.models import User
+from core.request_context import set_user_id
 
 
 @cache
@@ -52,6 +53,7 @@ class JWTAuthentication(authentication.JWTAuthentication):
         user = active_user(validated_token.get(api_settings.USER_ID_CLAIM))
         if user is None:
             raise InvalidToken("Token is invalid or expired")
+        set_user_id(user.pk)  # for the request's log lines (core.logging)
         return user
 
     def get_raw_token(self, header: bytes) -> bytes | None:

@@ -4,7 +4,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import before_task_publish, task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -33,12 +33,35 @@ def _recycle_connections(sender: Any = None, **kwargs: Any) -> None:
             conn.health_check_done = checked  # type: ignore[attr-defined]
 
 
-@task_prerun.connect
-def _task_started(task_id: str | None = None, **kwargs: Any) -> None:
-    from core.metrics import task_started
+@before_task_publish.connect
+def _carry_request_id(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    """A task published during a request carries that request's id (``request_id`` header)."""
+    from core.request_context import get_request_id
 
-    if task_id:
-        task_started(task_id)
+    request_id = get_request_id()
+    if request_id and headers is not None and "request_id" not in headers:
+        headers["request_id"] = request_id
+
+
+_contexts: dict[str, tuple[Any, Any]] = {}
+
+
+@task_prerun.connect
+def _task_started(task_id: str | None = None, task: Any = None, **kwargs: Any) -> None:
+    """Metrics clock, and the log context: the task, and the id of the request that caused it."""
+    from core.metrics import task_started
+    from core.request_context import set_request_id, set_task
+
+    if not task_id or task is None:
+        return
+    task_started(task_id)
+    # A worker finds the message's headers on the task's request; an eager apply keeps them apart.
+    request_id = getattr(task.request, "request_id", None) or (getattr(task.request, "headers", None) or {}).get(
+        "request_id"
+    )
+    # An eager task runs inside its request, whose id is already set.
+    request_token = set_request_id(str(request_id)) if request_id else None
+    _contexts[task_id] = (request_token, set_task((task_id, task.name)))
 
 
 OUTCOMES = {"SUCCESS": "succeeded", "FAILURE": "failed", "RETRY": "retried", "REJECTED": "rejected"}
@@ -48,6 +71,16 @@ OUTCOMES = {"SUCCESS": "succeeded", "FAILURE": "failed", "RETRY": "retried", "RE
 def _task_finished(task_id: str | None = None, task: Any = None, state: str | None = None, **kwargs: Any) -> None:
     """Runtime and outcome of every task (``expedientes_celery_task_*`` in ``/metrics``)."""
     from core.metrics import task_finished
+    from core.request_context import reset_request_id, reset_task
 
     if task_id and task is not None:
         task_finished(task_id, task.name, OUTCOMES.get(state or "", (state or "unknown").lower()))
+    tokens = _contexts.pop(task_id or "", None)
+    if tokens is not None:
+        request_token, task_token = tokens
+        try:
+            reset_task(task_token)
+            if request_token is not None:
+                reset_request_id(request_token)
+        except ValueError:  # set in another context (a thread pool): nothing of ours to undo there
+            pass
