@@ -25,6 +25,8 @@ migrate: install
 
 run: migrate
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@# An empty development database gets the demo data set (logins printed); never in production.
+	@if [ "$${DJANGO_ENV:-development}" != "production" ]; then $(BIN)/python manage.py demo --if-empty; fi
 	@echo ""
 	@echo "  API      http://127.0.0.1:8000/api/v1/"
 	@echo "  Docs     http://127.0.0.1:8000/api/v1/docs/"
