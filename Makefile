@@ -37,7 +37,7 @@ run: migrate
 	$(BIN)/python -m config.serve
 
 # Production settings in the foreground on BIND, no migrate (run `make migrate` first), access log
-# off unless ACCESS_LOG=- (or a file). TLS is terminated by the proxy in front, so the HTTPS redirect
+# (gunicorn's, and the JSON request lines) off unless ACCESS_LOG=- (or a file). TLS is terminated by the proxy in front, so the HTTPS redirect
 # is off unless SECURE_SSL_REDIRECT=true. Missing SECRET_KEY/JWT_SIGNING_KEY: random ones for this run.
 # No gunicorn control socket: its default path is one per machine user, shared by every server.
 serve-prod: install
@@ -51,7 +51,8 @@ serve-prod: install
 		echo "serve-prod: WARNING: JWT_SIGNING_KEY is not set; using a random one for this run only (shared by all workers; tokens die with the server)." >&2; \
 	fi; \
 	export DJANGO_ENV=production SECRET_KEY="$$secret" JWT_SIGNING_KEY="$$jwt" \
-		SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}" GUNICORN_BIND="$(BIND)" GUNICORN_ACCESSLOG="$(ACCESS_LOG)"; \
+		SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}" GUNICORN_BIND="$(BIND)" GUNICORN_ACCESSLOG="$(ACCESS_LOG)" \
+		REQUEST_LOG="$${REQUEST_LOG:-$(if $(ACCESS_LOG),true,false)}"; \
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
 	echo "serve-prod: http://$(BIND)/ (DJANGO_ENV=production, gunicorn -c config/gunicorn.py)" >&2 && \
 	exec $(BIN)/gunicorn -c config/gunicorn.py --no-control-socket config.wsgi

@@ -6,12 +6,15 @@ Development defaults just work (embedded PostgreSQL, eager Celery, console email
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from config.storage import default_storage_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -129,31 +132,7 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media"))
 # Documentos: the local filesystem (MEDIA_ROOT) unless STORAGE_BACKEND=s3, then an S3-compatible
 # bucket (AWS S3, MinIO, Ceph...) through django-storages, shared by every web server and worker.
-STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="filesystem").strip().lower()
-if STORAGE_BACKEND == "s3":
-    DEFAULT_STORAGE: dict = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", default="expedientes"),
-            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
-            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
-            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
-            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
-            "location": env.str("AWS_LOCATION", default=""),
-            # MinIO and most self-hosted servers want path-style addressing (bucket in the path).
-            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="path"),
-            "signature_version": "s3v4",
-            # Names are server-generated UUIDs: no existence check (a HEAD) before each save.
-            "file_overwrite": True,
-            "default_acl": None,
-            "querystring_auth": True,
-            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
-        },
-    }
-elif STORAGE_BACKEND == "filesystem":
-    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-else:
-    raise ImproperlyConfigured(f"STORAGE_BACKEND must be 'filesystem' or 's3', not {STORAGE_BACKEND!r}.")
+DEFAULT_STORAGE = default_storage_settings(os.environ)
 STORAGES = {
     "default": DEFAULT_STORAGE,
     # Hashed, compressed names once `collectstatic` has run (make run, the image); plain before.

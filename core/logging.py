@@ -85,4 +85,5 @@ class JsonFormatter(_JsonFormatter):
         super().__init__("%(levelname)s %(name)s %(message)s", *args, **kwargs)
 
     def formatException(self, ei: Any) -> str:
-        return redact_text(super().formatException(ei))
+        formatted = super().formatException(ei)
+        return redact_text(formatted if isinstance(formatted, str) else "\n".join(formatted))

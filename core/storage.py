@@ -4,10 +4,13 @@ Two rules for every backend:
 
 - **No orphan objects.** :func:`save_until_rollback` stores the bytes and registers the inverse of
   an ``on_commit`` hook: Django keeps ``on_commit`` callbacks until the outermost transaction commits
-  and drops them when the transaction (or the savepoint they were registered in) rolls back, or the
-  connection is closed mid-transaction. The callback registered here carries a finalizer that
-  deletes the stored object when the callback is dropped without having run. So the object survives
-  exactly when the rows naming it commit, whichever transaction level fails.
+  and drops them when the transaction (or the savepoint they were registered in) rolls back, when
+  the commit itself fails, or when the connection is closed mid-transaction. The callback
+  registered here carries a finalizer that deletes the stored object when the callback is dropped
+  without having run. So the object survives exactly when the rows naming it commit, whichever
+  transaction level fails. One case drops callbacks after a successful commit: an earlier
+  callback that raises stops the rest; the connection is then still running its commit hooks, and
+  the object (whose rows did commit) is kept.
 - **Downloads stream.** :func:`attachment` answers the stored bytes chunk by chunk; an S3 object is
   read from the bucket's response body as it is sent, never downloaded whole first.
 """
@@ -27,7 +30,12 @@ from django.http import FileResponse
 logger = logging.getLogger(__name__)
 
 
-def _delete_quietly(storage: Storage, name: str) -> None:
+def _delete_unless_committing(storage: Storage, name: str, using: str | None) -> None:
+    # Django raises this flag at a commit and lowers it once every commit hook has run: set here,
+    # the hooks were cut short by an earlier one that raised, after a commit that did happen.
+    if getattr(transaction.get_connection(using), "run_commit_hooks_on_set_autocommit_on", False):
+        logger.warning("kept %s: its transaction committed but a commit hook before ours failed", name)
+        return
     try:
         storage.delete(name)
     except Exception:  # a finalizer must not raise; the object is reported for a manual cleanup
@@ -41,8 +49,8 @@ def delete_unless_committed(storage: Storage, name: str, *, using: str | None = 
     def committed() -> None:
         finalizer.detach()
 
-    finalizer = weakref.finalize(committed, _delete_quietly, storage, name)
-    transaction.on_commit(committed, using=using)
+    finalizer = weakref.finalize(committed, _delete_unless_committing, storage, name, using)
+    transaction.on_commit(committed, using=using, robust=True)
     return committed
 
 
@@ -69,9 +77,11 @@ def open_stream(storage: Storage, name: str) -> IO[bytes]:
 
 
 def attachment(
-    storage: Storage, name: str, *, filename: str, content_type: str | None, size: int | None
+    storage: Storage, name: str | None, *, filename: str, content_type: str | None, size: int | None
 ) -> FileResponse:
     """A streamed ``attachment`` response with the stored bytes, never sniffed by the browser."""
+    if not name:
+        raise FileNotFoundError("no stored file")
     response = FileResponse(
         open_stream(storage, name),
         as_attachment=True,

@@ -97,16 +97,16 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     stop(proc, timeout=10)
 
 
-def s3_storage_settings(endpoint: str, bucket: str) -> dict[str, Any]:
-    """The ``STORAGES["default"]`` that ``STORAGE_BACKEND=s3`` builds, pointed at ``endpoint``."""
-    from config.settings import DEFAULT_STORAGE
-
-    if DEFAULT_STORAGE["BACKEND"] == "storages.backends.s3.S3Storage":
-        options = dict(DEFAULT_STORAGE["OPTIONS"])
-    else:
-        options = {"addressing_style": "path", "signature_version": "s3v4", "file_overwrite": True, "default_acl": None}
-    options.update(S3_KEYS, endpoint_url=endpoint, bucket_name=bucket, location="")
-    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+def s3_environment(endpoint: str, bucket: str) -> dict[str, str]:
+    """The variables a deployment sets for ``STORAGE_BACKEND=s3``, pointed at ``endpoint``."""
+    return {
+        "STORAGE_BACKEND": "s3",
+        "AWS_S3_ENDPOINT_URL": endpoint,
+        "AWS_STORAGE_BUCKET_NAME": bucket,
+        "AWS_ACCESS_KEY_ID": S3_KEYS["access_key"],
+        "AWS_SECRET_ACCESS_KEY": S3_KEYS["secret_key"],
+        "AWS_S3_REGION_NAME": S3_KEYS["region_name"],
+    }
 
 
 @pytest.fixture(params=["filesystem", "s3"])
@@ -124,7 +124,10 @@ def storage_backend(request: pytest.FixtureRequest, settings: Any) -> str:
             aws_secret_access_key=S3_KEYS["secret_key"],
             region_name=S3_KEYS["region_name"],
         ).create_bucket(Bucket=bucket)
-        settings.STORAGES = {**settings.STORAGES, "default": s3_storage_settings(endpoint, bucket)}
+        from config.storage import default_storage_settings
+
+        default = default_storage_settings(s3_environment(endpoint, bucket))
+        settings.STORAGES = {**settings.STORAGES, "default": default}
     return str(request.param)
 
 

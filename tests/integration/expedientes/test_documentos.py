@@ -366,3 +366,26 @@ def test_download_streams_with_its_length(expediente, citizen_client, storage_ba
     assert b"".join(response.streaming_content) == content
     backend = type(default_storage._wrapped).__name__  # what served it
     assert backend == {"filesystem": "FileSystemStorage", "s3": "S3Storage"}[storage_backend]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_commit_hook_before_ours_does_not_delete_a_committed_object(make_expediente, citizen):
+    from django.db import transaction
+
+    from expedientes import services
+
+    expediente = make_expediente(citizen)
+
+    def earlier_hook_fails() -> None:
+        raise RuntimeError("an earlier commit hook failed")
+
+    with pytest.raises(RuntimeError, match="earlier commit hook"), transaction.atomic():
+        transaction.on_commit(earlier_hook_fails)
+        documento = services.add_documento(
+            expediente_id=expediente.pk, actor=citizen, nombre="a.pdf", tipo="anexo", upload=io.BytesIO(pdf_bytes())
+        )
+
+    # The transaction committed: the row and its object are both there.
+    assert Documento.objects.filter(pk=documento.pk).exists()
+    assert stored_files() == [documento.file.name.split("/")[-1]]
+    default_storage.delete(documento.file.name)
