@@ -11,25 +11,17 @@ import os
 import sys
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.bench.processes import PROJECT_DIR, free_port, start, stop
+from tests.e2e.events.conftest import _database_url
 
 pytestmark = pytest.mark.django_db
 TOKEN = "e2e-metrics-token-0123456789abcdef"
 REQUESTS = 10
 PER_WORKER = 5
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    host = quote(db["HOST"] or "127.0.0.1", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    return f"postgres://{quote(db['USER'])}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _get(url: str, **headers: str) -> tuple[int, bytes]:
