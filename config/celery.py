@@ -1,12 +1,29 @@
 """Celery application: settings come from Django's, under the CELERY_ namespace."""
 
+import logging
 import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from celery import Celery
-from celery.signals import before_task_publish, task_postrun, task_prerun
+from celery.signals import (
+    before_task_publish,
+    task_postrun,
+    task_prerun,
+    worker_init,
+    worker_process_shutdown,
+    worker_ready,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+logger = logging.getLogger(__name__)
+
+# A worker's own Prometheus endpoint (its pool processes add up through PROMETHEUS_MULTIPROC_DIR,
+# which must be set before anything imports prometheus_client: here, before Django is set up).
+WORKER_METRICS_PORT = int(os.environ.get("CELERY_METRICS_PORT") or 0)
+if WORKER_METRICS_PORT and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="expedientes-worker-metrics-")
 
 app = Celery("expedientes")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -84,3 +101,32 @@ def _task_finished(task_id: str | None = None, task: Any = None, state: str | No
                 reset_request_id(request_token)
         except ValueError:  # set in another context (a thread pool): nothing of ours to undo there
             pass
+
+
+@worker_init.connect
+def _clear_worker_metrics(**kwargs: Any) -> None:
+    if WORKER_METRICS_PORT:
+        for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
+            stale.unlink()
+
+
+@worker_ready.connect
+def _serve_worker_metrics(**kwargs: Any) -> None:
+    """``CELERY_METRICS_PORT``: the worker's figures (all pool processes) on ``CELERY_METRICS_ADDR``."""
+    if not WORKER_METRICS_PORT:
+        return
+    from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    address = os.environ.get("CELERY_METRICS_ADDR") or "127.0.0.1"
+    start_http_server(WORKER_METRICS_PORT, addr=address, registry=registry)
+    logger.info("worker metrics on http://%s:%s/metrics", address, WORKER_METRICS_PORT)
+
+
+@worker_process_shutdown.connect
+def _pool_process_exits(pid: int | None = None, **kwargs: Any) -> None:
+    if WORKER_METRICS_PORT:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid or os.getpid())
