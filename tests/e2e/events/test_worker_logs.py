@@ -47,7 +47,7 @@ def test_the_delivery_task_logs_under_the_request_id(receiver, make_worker, clie
     lines = wait_for(task_lines, 30, f"a task line with the request id\n{worker.log()}")
     assert {line["task"] for line in lines} == {"events.deliver_webhooks"}
 
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:  # noqa: S310
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
         samples = {
             (sample.name, tuple(sorted(sample.labels.items()))): sample.value
             for family in text_string_to_metric_families(response.read().decode())
