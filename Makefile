@@ -9,7 +9,7 @@ BIND ?= 127.0.0.1:8000
 ACCESS_LOG ?=
 SIZE ?= 10k
 
-.PHONY: install run serve-prod test lint fmt worker beat bench bench-http bench-webhooks migrate superuser clean check-compose
+.PHONY: install run serve-prod test lint fmt worker beat bench bench-http bench-webhooks migrate superuser clean check-compose up-local down-local e2e-faults
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -95,3 +95,18 @@ bench-webhooks: install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# The scaled-out topology of Procfile.local under honcho (2 API servers behind a balancer, 2 Celery
+# workers, beat, an SMTP sink) against the machine's PostgreSQL and Redis; scripts/local_topology.py.
+up-local: install
+	$(BIN)/python -m scripts.local_topology up
+
+down-local:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m scripts.local_topology down; fi
+
+# Faults under load on that topology, against servers of its own (embedded PostgreSQL on its own port
+# and data directory, its own redis-server): locust runs while a worker is SIGKILLed and Redis and
+# PostgreSQL restart; then an audit of database, receiver and mail sink (tests/faults; JSON in bench/results/).
+E2E_FAULTS_ARGS ?=
+e2e-faults: install
+	$(BIN)/python -m tests.faults $(E2E_FAULTS_ARGS)

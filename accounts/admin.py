@@ -10,6 +10,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.password_validation import validate_password
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from rest_framework_simplejwt.token_blacklist.admin import OutstandingTokenAdmin as LibraryOutstandingTokenAdmin
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts import selectors, services
 from accounts.models import User
@@ -120,3 +122,15 @@ class UserAdmin(admin.ModelAdmin):
         except ApplicationError as exc:
             self.message_user(request, str(exc.detail), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+
+# simplejwt's own admin shows each refresh token whole: a credential. Ours shows everything else.
+admin.site.unregister(OutstandingToken)
+
+
+@admin.register(OutstandingToken)
+class OutstandingTokenAdmin(LibraryOutstandingTokenAdmin):
+    exclude = ["token"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return [field.name for field in OutstandingToken._meta.fields if field.name != "token"]

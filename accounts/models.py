@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from core.search import trigram_index
 
@@ -18,6 +21,30 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset({Role.CLERK, Role.ADMIN})
+
+
+def canonical(value: str) -> str:
+    """The one form in which usernames and emails are compared: NFKC, case folded, NFKC again.
+
+    Validation, login and the database's unique constraints all use it (stored in
+    ``username_canonical``/``email_canonical``), so ``ſam``, ``SAM`` and fullwidth ``ｓａｍ`` are one
+    name everywhere. PostgreSQL's ``lower()``/``upper()`` disagree on such letters (``upper('ſ')`` is
+    ``S``, ``lower('ſ')`` stays ``ſ``), which is why the form is computed here and not in SQL.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+
+
+class UsernameValidator(UnicodeUsernameValidator):
+    """Letters, digits and ``. + - _``; never ``@`` (in any spelling): a username is not an email
+    address, so nobody can name themselves after another account's email."""
+
+    regex = r"^[\w.+-]+\Z"
+    message = "Enter a valid username: letters, numbers and . + - _ only (not an email address)."
+
+    def __call__(self, value: Any) -> None:
+        super().__call__(value)
+        if "@" in canonical(str(value)):
+            raise ValidationError(self.message, code=self.code, params={"value": value})
 
 
 class UserManager(DjangoUserManager["User"]):
@@ -53,7 +80,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     """An account. ``is_staff``/``is_superuser`` are derived from ``role`` on every save."""
 
     email = models.EmailField(max_length=254)
-    username = models.CharField(max_length=150, unique=True)
+    username = models.CharField(max_length=150, unique=True, validators=[UsernameValidator()])
+    # canonical(username) / canonical(email): what uniqueness and login compare (written by save()).
+    username_canonical = models.TextField(editable=False)
+    email_canonical = models.TextField(editable=False)
     full_name = models.CharField(max_length=200, blank=True, default="")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CITIZEN)
     is_active = models.BooleanField(default=True)
@@ -71,9 +101,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         ordering = ["-date_joined", "-id"]
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
-            # Login matches usernames case-insensitively, so two spellings must not both exist.
-            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+            # Two spellings of one name (case, width, ligatures, long s...) must not both exist.
+            models.UniqueConstraint(fields=["email_canonical"], name="accounts_user_email_canonical_unique"),
+            models.UniqueConstraint(fields=["username_canonical"], name="accounts_user_username_canonical_unique"),
             models.CheckConstraint(
                 condition=models.Q(role__in=[r.value for r in Role]), name="accounts_user_role_valid"
             ),
@@ -107,11 +137,22 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.is_superuser = self.role == Role.ADMIN
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        # set_password() leaves the new raw password here until the save (a hash upgrade at login
+        # does not): a changed password ends every session, whichever path changed it.
+        password_changed = getattr(self, "_password", None) is not None and not self._state.adding
         self.sync_role_flags()
+        self.username_canonical = canonical(self.username or "")
+        self.email_canonical = canonical(self.email or "")
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "role" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "is_staff", "is_superuser"}
+        if update_fields is not None:
+            derived = {"role": ("is_staff", "is_superuser"), "username": ("username_canonical",)}
+            derived["email"] = ("email_canonical",)
+            kwargs["update_fields"] = {*update_fields, *(d for f in update_fields for d in derived.get(f, ()))}
         super().save(*args, **kwargs)
+        if password_changed:
+            from accounts.tokens import revoke_all
+
+            revoke_all(user=self)
 
 
 class LoginFailure(models.Model):
@@ -134,3 +175,16 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_key} from {self.address} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RefreshTokenFamily(models.Model):
+    """The login a refresh token descends from: every token rotated from one login shares ``family``,
+    so replaying one that was already rotated revokes them all (OAuth 2.0 Security BCP, RFC 9700)."""
+
+    token = models.OneToOneField(
+        OutstandingToken, on_delete=models.CASCADE, primary_key=True, related_name="family_link"
+    )
+    family = models.UUIDField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.family}: {self.token_id}"

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import password_validation
-from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from accounts.models import Role, User
+from accounts.models import Role, User, UsernameValidator
 from core.fields import StrictCharField
 from core.representation import FastRepresentation
 
@@ -48,7 +47,7 @@ def user_representation(user: User) -> dict[str, Any]:
 
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    username = StrictCharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    username = StrictCharField(max_length=150, validators=[UsernameValidator()])
     password = _password_field()
     full_name = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
@@ -68,7 +67,7 @@ class UserCreateSerializer(RegisterSerializer):
 class ProfileUpdateSerializer(serializers.Serializer):
     """What a user may change on their own account (``PATCH /me``, own ``/users/{id}``)."""
 
-    username = StrictCharField(max_length=150, validators=[UnicodeUsernameValidator()], required=False)
+    username = StrictCharField(max_length=150, validators=[UsernameValidator()], required=False)
     full_name = StrictCharField(max_length=200, required=False, allow_blank=True)
 
 

@@ -6,19 +6,18 @@ Every function is keyword-only, runs in one transaction and records its audit ev
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import serializers
-from rest_framework.exceptions import Throttled
 from rest_framework_simplejwt.settings import api_settings
 
 from accounts import throttling, tokens
-from accounts.models import Role, User
+from accounts.models import Role, User, canonical
 from accounts.roles import sync_role
 from accounts.serializers import user_representation
 from core.etag import ensure_version
@@ -39,8 +38,8 @@ __all__ = [
 ENTITY = "user"
 PRIVILEGED_FIELDS = ("role", "is_active", "id", "date_joined")
 _UNIQUE_FIELDS = {
-    "accounts_user_email_ci_unique": "email",
-    "accounts_user_username_ci_unique": "username",
+    "accounts_user_email_canonical_unique": "email",
+    "accounts_user_username_canonical_unique": "username",
     "accounts_user_username_key": "username",
 }
 
@@ -70,9 +69,9 @@ def _ensure_unique(*, email: str | None, username: str | None, exclude_pk: int |
     """Friendly 409 before the insert; the database constraints still decide under concurrency."""
     taken = []
     others = User.objects.exclude(pk=exclude_pk) if exclude_pk else User.objects.all()
-    if email is not None and others.filter(email__iexact=email).exists():
+    if email is not None and others.filter(email_canonical=canonical(email)).exists():
         taken.append("email")
-    if username is not None and others.filter(username__iexact=username).exists():
+    if username is not None and others.filter(username_canonical=canonical(username)).exists():
         taken.append("username")
     if taken:
         raise _conflict(taken)
@@ -118,6 +117,31 @@ def _same_value(field: str, sent: Any, current: Any) -> bool:
     except (serializers.ValidationError, TypeError, ValueError):
         return False
     return sent == current
+
+
+# --- no lock-out ----------------------------------------------------------------------------------
+ADMINS_LOCK = "accounts:active-admins"
+
+
+def _is_active_admin(user: User) -> bool:
+    return user.role == Role.ADMIN and user.is_active and user.deleted_at is None
+
+
+def _ensure_no_lockout(*, actor: Any, user: User, change: str, removes_admin: bool) -> None:
+    """409 when ``actor`` would lock themselves out (``change`` is "delete", "deactivate" or
+    "demote") or when the change would leave no active admin.
+
+    Changes that take an admin away are serialised on one advisory lock, so two admins demoting
+    each other at once cannot both succeed: the second sees the first's committed change.
+    """
+    if actor is not None and getattr(actor, "pk", None) == user.pk:
+        raise Conflict(f"You cannot {change} your own account; ask another admin.")
+    if not removes_admin:
+        return
+    throttling.lock_keys(ADMINS_LOCK)
+    others = User.objects.filter(role=Role.ADMIN, is_active=True, deleted_at__isnull=True).exclude(pk=user.pk)
+    if not others.exists():
+        raise Conflict(f"The last active admin cannot be {change}d; make another admin first.")
 
 
 # --- role rules ------------------------------------------------------------------------------------
@@ -199,6 +223,10 @@ def update_user(
         username=changed.get("username"),
         exclude_pk=user.pk,
     )
+    if changed.get("is_active") is False and user.is_active:
+        _ensure_no_lockout(actor=actor, user=user, change="deactivate", removes_admin=_is_active_admin(user))
+    if "role" in changed and user.role == Role.ADMIN and changed["role"] != Role.ADMIN:
+        _ensure_no_lockout(actor=actor, user=user, change="demote", removes_admin=_is_active_admin(user))
     before = user_representation(user)
     old_role, was_active = user.role, user.is_active
     for key, value in changed.items():
@@ -209,8 +237,8 @@ def update_user(
     _save(user)
     if user.role != old_role:
         sync_role(user=user)
-    if password is not None or (was_active and not user.is_active):
-        tokens.revoke_all(user=user)
+    if was_active and not user.is_active:
+        tokens.revoke_all(user=user)  # a new password does this in User.save
     audit = diff(before, user_representation(user))
     if password is not None:
         audit["password"] = ["***", "***"]
@@ -218,16 +246,26 @@ def update_user(
     return user
 
 
-@transaction.atomic
-def change_password(*, user_id: int, current_password: str, new_password: str) -> User:
-    """The owner changes their password; every outstanding refresh token is revoked."""
-    user = _locked(user_id)
-    if not user.check_password(current_password):
+def change_password(*, request: Any, user_id: int, current_password: str, new_password: str) -> User:
+    """The owner changes their password; every outstanding refresh token is revoked.
+
+    The current password is confirmed through ``authenticate()``, so guessing it here counts
+    against the same throttle as the logins (and a wrong guess is recorded before the ``422``).
+    """
+    owner = User.objects.filter(pk=user_id, deleted_at__isnull=True).first()
+    if owner is None:
+        raise NotFound.for_resource("User")
+    if authenticate(request, account=owner, password=current_password) is None:
         raise ValidationFailed.field("current_password", "The current password is not correct.", code="invalid")
+    return _set_own_password(user_id=user_id, new_password=new_password)
+
+
+@transaction.atomic
+def _set_own_password(*, user_id: int, new_password: str) -> User:
+    user = _locked(user_id)
     user.set_password(new_password)
     user.version += 1
-    user.save(update_fields=["password", "version"])
-    tokens.revoke_all(user=user)
+    user.save(update_fields=["password", "version"])  # revokes every refresh token (User.save)
     record(actor=user, entity_type=ENTITY, entity_id=user.pk, action="update", changes={"password": ["***", "***"]})
     return user
 
@@ -238,6 +276,7 @@ def delete_user(*, actor: User, user_id: int, expected_versions: set[int] | None
     the account can no longer log in and its tokens are refused."""
     user = _locked(user_id)
     ensure_version(user.version, expected_versions)
+    _ensure_no_lockout(actor=actor, user=user, change="delete", removes_admin=_is_active_admin(user))
     before = user_representation(user)
     user.deleted_at = timezone.now()
     user.is_active = False
@@ -251,57 +290,13 @@ def delete_user(*, actor: User, user_id: int, expected_versions: set[int] | None
 
 
 # --- login -----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Outcome:
-    pair: tokens.TokenPair | None = None
-    retry_after: int = 0
-
-
-def _find_account(identifier: str, *, by_email: bool) -> User | None:
-    """The account an identifier names: a username or an email, matched case-insensitively.
-
-    A username wins over another account's email that happens to read the same.
-    """
-    if not by_email:
-        user = User.objects.filter(username__iexact=identifier).first()
-        if user is not None:
-            return user
-    return User.objects.filter(email__iexact=identifier).first()
-
-
-def login(*, identifier: str, password: str, address: str, by_email: bool = False) -> tokens.TokenPair:
-    """Check credentials under the login throttle and return a token pair.
-
-    The throttle's advisory locks are held while the password is checked, so concurrent wrong
-    attempts from any number of processes cannot exceed the limit. The failure row must survive
-    the 401, so errors are raised only after the transaction has committed.
-    """
-    outcome = _attempt(identifier=identifier, password=password, address=address, by_email=by_email)
-    if outcome.retry_after:
-        raise Throttled(wait=outcome.retry_after)
-    if outcome.pair is None:
-        raise InvalidCredentials()
-    return outcome.pair
-
-
-@transaction.atomic
-def _attempt(*, identifier: str, password: str, address: str, by_email: bool) -> _Outcome:
-    user = _find_account(identifier, by_email=by_email)
-    account_key = f"user:{user.pk}" if user is not None else f"name:{identifier.casefold()}"[:255]
-    throttling.lock_keys(f"account:{account_key}", f"address:{address}")
-    wait = throttling.retry_after(account_key=account_key, address=address)
-    if wait:
-        return _Outcome(retry_after=wait)
+def login(*, request: Any, identifier: str, password: str, by_email: bool = False) -> tokens.TokenPair:
+    """Check credentials through ``authenticate()`` (the throttled backend, shared with the admin
+    login) and return a token pair: ``401`` when they are wrong, ``429`` while throttled."""
+    credentials = {"email" if by_email else "username": identifier, "password": password}
+    user = authenticate(request, **credentials)
     if user is None:
-        # Hash anyway, so the answer takes as long as for a real account.
-        User().set_password(password)
-        valid = False
-    else:
-        valid = user.check_password(password) and user.is_active and user.deleted_at is None
-    if not valid or user is None:
-        throttling.record_failure(account_key=account_key, address=address)
-        return _Outcome()
-    throttling.forget_failures(account_key=account_key, address=address)
+        raise InvalidCredentials()
     if api_settings.UPDATE_LAST_LOGIN:
         update_last_login(User, user)
-    return _Outcome(pair=tokens.issue_tokens(user))
+    return tokens.issue_tokens(user)

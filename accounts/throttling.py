@@ -103,7 +103,8 @@ def retry_after(*, account_key: str, address: str, now: datetime | None = None) 
     since = now - window()
     recent = LoginFailure.objects.filter(created_at__gt=since).order_by("created_at")
     by_account = list(recent.filter(account_key=account_key).values_list("created_at", flat=True))
-    by_address = list(recent.filter(address=address).values_list("created_at", flat=True))
+    # Checks made without a request (no address) are counted per account only.
+    by_address = list(recent.filter(address=address).values_list("created_at", flat=True)) if address else []
     return max(_seconds_until_below_limit(by_account, now), _seconds_until_below_limit(by_address, now))
 
 

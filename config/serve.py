@@ -1,7 +1,11 @@
 """`make run`: gunicorn for the API and admin, plus the outbox sweep when there is no broker.
 
-This process holds a handle on the embedded PostgreSQL (when used) for the whole run, so the
-server outlives gunicorn worker restarts and is stopped cleanly when this process exits.
+Without a broker each gunicorn worker sends the webhooks and emails its requests committed from a
+background thread (``events.background``), never in the request itself; this process runs one
+more such thread from the start, so due retries are swept every ``OUTBOX_SWEEP_SECONDS`` even
+before the first request. This process also holds a handle on the embedded PostgreSQL (when used)
+for the whole run, so the server outlives gunicorn worker restarts and is stopped cleanly when
+this process exits.
 """
 
 from __future__ import annotations
@@ -10,10 +14,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
-
-SWEEP_SECONDS = float(os.environ.get("OUTBOX_SWEEP_SECONDS", "5"))
 
 
 def main() -> int:
@@ -21,8 +22,7 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.conf import settings
-    from django.core.management import call_command, get_commands
+    from events import background, outbox
 
     base = Path(__file__).resolve().parent
     gunicorn = subprocess.Popen(  # noqa: S603 - fixed argv
@@ -36,15 +36,14 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    sweep = not settings.CELERY_BROKER_URL and "process_outbox" in get_commands()
+    if outbox.mode() == "background":
+        background.dispatcher()
     try:
         while not stopping and gunicorn.poll() is None:
-            if sweep:
-                try:
-                    call_command("process_outbox", verbosity=0)
-                except Exception as exc:  # noqa: BLE001 - keep serving; the next sweep retries
-                    print(f"process_outbox failed: {exc}", file=sys.stderr)
-            time.sleep(SWEEP_SECONDS)
+            try:
+                gunicorn.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                continue
     finally:
         if gunicorn.poll() is None:
             gunicorn.send_signal(signal.SIGTERM)

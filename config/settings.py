@@ -31,14 +31,41 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# Keys that were ever written in this repository are public: production refuses them, and any
+# value that reads like a placeholder.
+PUBLISHED_KEYS = frozenset(
+    {
+        DEFAULT_SECRET_KEY,
+        DEFAULT_SECRET_KEY + ":jwt",
+        "compose-development-secret-change-me-0123456789abcdefghij",
+        "compose-development-jwt-key-change-me-0123456789abcdef",
+    }
+)
+PLACEHOLDER_MARKERS = ("change-me", "changeme", "change_me", "insecure", "development-only", "replace-me")
+
+
+def refuse_public_key(name: str, value: str, *, min_length: int = 0) -> None:
+    """In production, stop unless ``value`` is a real key: set, long enough, never published."""
+    lowered = value.lower()
+    if (
+        len(value) < max(min_length, 1)
+        or value in PUBLISHED_KEYS
+        or any(marker in lowered for marker in PLACEHOLDER_MARKERS)
+    ):
+        raise ImproperlyConfigured(
+            f"DJANGO_ENV=production needs a real {name}"
+            + (f" ({min_length}+ random characters" if min_length else " (")
+            + ", never a value published in the repository or a placeholder)."
+        )
+
+
 if PRODUCTION:
-    if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50:
-        raise ImproperlyConfigured("DJANGO_ENV=production needs a real SECRET_KEY (50+ characters).")
+    refuse_public_key("SECRET_KEY", SECRET_KEY, min_length=50)
     if DEBUG:
         raise ImproperlyConfigured("DJANGO_ENV=production refuses to start with DEBUG=true.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.apps.AdminConfig",  # django.contrib.admin with the project's site (core.adminsite)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -71,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.TooManyAttemptsPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -113,6 +141,9 @@ DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNEC
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Every password check (API and admin logins, current-password confirmations) goes through this
+# backend and the login throttle (accounts.passwords).
+AUTHENTICATION_BACKENDS = ["accounts.passwords.ThrottledModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -212,8 +243,11 @@ SIMPLE_JWT = {
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
 }
-if PRODUCTION and not env.str("JWT_SIGNING_KEY", default=""):
-    raise ImproperlyConfigured("DJANGO_ENV=production needs JWT_SIGNING_KEY.")
+if PRODUCTION:
+    # Its own key: anyone holding a published or derived one could sign tokens as the admin.
+    refuse_public_key("JWT_SIGNING_KEY", env.str("JWT_SIGNING_KEY", default=""), min_length=50)
+    if SIMPLE_JWT["SIGNING_KEY"] in (SECRET_KEY, SECRET_KEY + ":jwt"):
+        raise ImproperlyConfigured("DJANGO_ENV=production needs a JWT_SIGNING_KEY of its own, not SECRET_KEY.")
 
 # `make bench-http` only: reference views under /api/v1/bench/ (reports.benchviews). Never in production use.
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
@@ -281,6 +315,8 @@ PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="").strip().lower() or (
     "http" if PAYMENT_PROVIDER_URL else "fake"
 )
 PAYMENT_PROVIDER_API_KEY = env.str("PAYMENT_PROVIDER_API_KEY", default="")
+if PRODUCTION and PAYMENT_PROVIDER_API_KEY:
+    refuse_public_key("PAYMENT_PROVIDER_API_KEY", PAYMENT_PROVIDER_API_KEY)
 PAYMENT_PROVIDER_CONNECT_TIMEOUT = env.float("PAYMENT_PROVIDER_CONNECT_TIMEOUT", default=3.0)
 PAYMENT_PROVIDER_READ_TIMEOUT = env.float("PAYMENT_PROVIDER_READ_TIMEOUT", default=10.0)
 PAYMENT_PROVIDER_ATTEMPTS = env.int("PAYMENT_PROVIDER_ATTEMPTS", default=3)
@@ -318,6 +354,16 @@ OUTBOX_RETRY_JITTER = env.float("OUTBOX_RETRY_JITTER", default=0.1)
 OUTBOX_MAX_COUNTDOWN_SECONDS = env.int("OUTBOX_MAX_COUNTDOWN_SECONDS", default=30)
 OUTBOX_MAX_RETRY_AFTER_SECONDS = env.int("OUTBOX_MAX_RETRY_AFTER_SECONDS", default=24 * 3600)
 OUTBOX_SWEEP_BATCH = env.int("OUTBOX_SWEEP_BATCH", default=500)
+# Without a broker: "background" sends outbox rows from a thread of the process that committed them,
+# right after the commit, never in the request's own thread (events.background: `make run`);
+# "inline" sends them in the committing thread (the test suite, where a request's webhooks and
+# emails must be done when it returns). That thread sweeps for due rows every OUTBOX_SWEEP_SECONDS
+# and, at a normal exit, gets OUTBOX_DRAIN_SECONDS to finish what is due.
+OUTBOX_WITHOUT_BROKER = env.str("OUTBOX_WITHOUT_BROKER", default="background")
+if OUTBOX_WITHOUT_BROKER not in ("background", "inline"):
+    raise ImproperlyConfigured("OUTBOX_WITHOUT_BROKER must be 'background' or 'inline'.")
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=5.0)
+OUTBOX_DRAIN_SECONDS = env.float("OUTBOX_DRAIN_SECONDS", default=10.0)
 # Every worker also requests a sweep this often (0: off), so recovery does not depend on beat.
 OUTBOX_WORKER_SWEEP_SECONDS = env.float("OUTBOX_WORKER_SWEEP_SECONDS", default=10.0)
 # One delivery task in a worker also claims up to this many due deliveries in all (1: only its

@@ -69,3 +69,30 @@ class RequestIdMiddleware:
             reset_request_id(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class TooManyAttemptsPageMiddleware:
+    """A throttle refusal raised in a page (the admin login, its password change): ``429`` with
+    ``Retry-After`` and a page saying when to try again, instead of a server error.
+
+    The API's views answer the same refusal themselves, as problem+json.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.contrib import admin
+        from django.shortcuts import render
+        from rest_framework.exceptions import Throttled
+
+        if not isinstance(exception, Throttled):
+            return None
+        wait = max(1, int(exception.wait or 1))
+        context = {**admin.site.each_context(request), "title": "Too many attempts", "retry_after": wait}
+        response = render(request, "admin/too_many_attempts.html", context, status=429)
+        response["Retry-After"] = str(wait)
+        return response

@@ -348,7 +348,7 @@ _plans: dict[tuple[type, type, tuple[str, ...], tuple[Any, ...]], ValuesPlan | N
 def values_plan(serializer_class: type, queryset: models.QuerySet) -> ValuesPlan | None:
     """A :class:`ValuesPlan` when every field reads a column or an annotation (nested lists too), else None.
 
-    Method fields may read any concrete column, so every concrete column is fetched (a model
+    Method fields may read any concrete column, so every stored column is fetched (a model
     instance has them all too); a field whose source is a property, a relation or a dotted path
     needs the model instance. Nested lists must be exactly the queryset's plain prefetches (the
     related rows, in the related model's default ordering, as ``prefetch_related`` gives them).
@@ -371,7 +371,8 @@ def _values_plan(
         return None
     if not serializer_class.methods_read_columns_only and any(kind == "method" for _, kind, _, _ in template.steps):
         return None
-    concrete = [field.attname for field in model._meta.concrete_fields]
+    # A generated column (a search document) is SQL's business, never a serializer's.
+    concrete = [field.attname for field in model._meta.concrete_fields if not field.generated]
     if not template.columns <= {*concrete, *annotations}:
         return None
     if set(prefetches) != {name for name, _ in template.nested}:

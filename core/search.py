@@ -4,6 +4,15 @@ Every search of the project matches ``UPPER(immutable_unaccent(column)) LIKE UPP
 searched column has a ``pg_trgm`` GIN index on exactly that expression (``trigram_index``), so a
 search costs a few index pages instead of a scan of the table.
 
+A table searched on several columns at a million rows keeps them folded into one stored column
+instead (``search_document``: the columns joined by spaces, unaccented and upper-cased, kept by
+PostgreSQL as a generated column) with one trigram index (``document_index``), searched by
+``document_search``. Terms never hold whitespace, so a term is a substring of one of the columns
+exactly when it is a substring of the document. Against three expression indexes this is one index
+scan instead of three OR-ed ones, and a recheck that compares stored text instead of unaccenting
+three columns per candidate row: a common name that matches a fifth of the table is counted about
+five times faster.
+
 A trigram index cannot narrow a term without a run of three letters or digits (``ab``, ``7``,
 ``a-b``): the index would have to be read whole. Such terms are matched through the plain
 ``UNACCENT`` (same result, no index), so the planner walks the ordering index and filters, which is
@@ -13,10 +22,11 @@ quick for the common short terms and never worse than before for the rare ones.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db.models import F, Func, Q, QuerySet, TextField, Value
-from django.db.models.functions import Upper
+from django.db.models.functions import Concat, StrIndex, Upper
 
 # pg_trgm splits text into words of letters and digits; a term needs one of 3+ to give a trigram.
 _TRIGRAM_WORD = re.compile(r"[^\W_]{3}")
@@ -41,6 +51,32 @@ class Unaccent(Func):
 def trigram_index(field: str, name: str) -> GinIndex:
     """The GIN index that serves ``unaccent_search`` on ``field``."""
     return GinIndex(OpClass(Upper(ImmutableUnaccent(F(field))), name="gin_trgm_ops"), name=name)
+
+
+def search_document(*fields: str) -> Func:
+    """The expression of a ``search_document`` generated column over ``fields``."""
+    parts: list[Any] = []
+    for field in fields:
+        parts += [F(field), Value(" ")]
+    return Upper(ImmutableUnaccent(Concat(*parts[:-1], output_field=TextField())))
+
+
+def document_index(field: str, name: str) -> GinIndex:
+    """The GIN index that serves ``document_search`` on the stored ``field``."""
+    return GinIndex(OpClass(F(field), name="gin_trgm_ops"), name=name)
+
+
+def document_search(queryset: QuerySet, text: str, document: str) -> QuerySet:
+    """``unaccent_search`` over the columns folded into the stored ``document`` column."""
+    for index, term in enumerate(text.split()):
+        needle = Upper(ImmutableUnaccent(Value(term)))
+        if has_trigram(term):
+            queryset = queryset.filter(**{f"{document}__contains": needle})
+        else:
+            # strpos() is not an operator of the trigram index, so the planner keeps its ordering index.
+            name = f"_search_{index}_{document}"
+            queryset = queryset.alias(**{name: StrIndex(F(document), needle)}).filter(**{f"{name}__gt": 0})
+    return queryset
 
 
 def has_trigram(term: str) -> bool:

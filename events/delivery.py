@@ -421,10 +421,16 @@ def deliver_many(delivery_ids: list[int], *, batch: int = 1) -> dict[int, str]:
             gone.add(job.endpoint_id)
         results.append(Result(job.pk, job.number, job.token, now, outcome))
         if time.monotonic() - flushed >= flush_every:
-            answers.update(finish_all(results))
+            answers.update(_record(results, lease_ends))
             results, flushed = [], time.monotonic()
-    answers.update(finish_all(results))
+    answers.update(_record(results, lease_ends))
     return answers
+
+
+def _record(results: list[Result], lease_ends: float) -> dict[int, str]:
+    return outbox.record_through_outage(
+        partial(finish_all, results), until=lease_ends - 1, what=f"{len(results)} webhook attempts"
+    )
 
 
 EXTEND_SQL = """
@@ -635,8 +641,9 @@ def _failed(delivery: WebhookDelivery, token: str, outcome: Outcome | None, now:
     )
     delivery.save()
     _endpoint_failed(delivery.endpoint_id, now)
-    if delay is not None and 0 < delay <= settings.OUTBOX_MAX_COUNTDOWN_SECONDS and not outbox.eager():
-        # A short wait rides a countdown; anything longer waits for the sweep (see outbox.py).
+    if delay is not None and 0 < delay <= settings.OUTBOX_MAX_COUNTDOWN_SECONDS and outbox.mode() != "inline":
+        # A short wait rides a countdown (a broker's, or the background thread's timer); anything
+        # longer waits for the sweep (see outbox.py).
         pk = delivery.pk
         WebhookDelivery.objects.filter(pk=pk).update(enqueued_at=now)
         transaction.on_commit(lambda: outbox.enqueue(deliveries=[pk], countdown=delay), robust=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from email.header import Header
 from email.message import Message
@@ -156,6 +157,7 @@ def send(*, message_id: int) -> str:
     claimed = outbox.claim(EmailMessage, message_id)
     if claimed is None:
         return "skipped"
+    lease_ends = time.monotonic() + settings.OUTBOX_LEASE_SECONDS
     message, ticket = claimed
     mail = _Mail(
         subject=message.subject,
@@ -175,16 +177,20 @@ def send(*, message_id: int) -> str:
         logger.warning("email %s failed: %s", message.pk, error)
     EMAILS_SENT.labels("failed" if error else "sent").inc()
     now = timezone.now()
-    with transaction.atomic():
-        row = EmailMessage.objects.select_for_update().get(pk=message.pk)
-        if row.status != OutboxStatus.PENDING:
-            return "recorded"
-        if not error:
-            outbox.mark_done(row, now=now)
+
+    def record() -> str:
+        with transaction.atomic():
+            row = EmailMessage.objects.select_for_update().get(pk=message.pk)
+            if row.status != OutboxStatus.PENDING:
+                return "recorded"
+            if not error:
+                outbox.mark_done(row, now=now)
+                row.save()
+                return "sent"
+            if row.lease_token != ticket.token:
+                return "recorded"
+            delay = outbox.schedule_next(row, schedule=settings.EMAIL_RETRY_SCHEDULE, now=now, error=error)
             row.save()
-            return "sent"
-        if row.lease_token != ticket.token:
-            return "recorded"
-        delay = outbox.schedule_next(row, schedule=settings.EMAIL_RETRY_SCHEDULE, now=now, error=error)
-        row.save()
-        return "retry" if delay is not None else "failed"
+            return "retry" if delay is not None else "failed"
+
+    return outbox.record_through_outage(record, until=lease_ends - 1, what=f"email {message.pk}")

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -28,13 +29,23 @@ from events.models import EmailMessage, OutboxRow, OutboxStatus, WebhookDelivery
 logger = logging.getLogger(__name__)
 
 Row = TypeVar("Row", bound=OutboxRow)
+T = TypeVar("T")
 
 # A broker that is down must not hold a request (or the sweep) hostage for long.
 PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 
 
 def eager() -> bool:
+    """No broker: rows are sent by this process (see ``mode``)."""
     return bool(current_app.conf.task_always_eager)
+
+
+def mode() -> str:
+    """``broker`` (workers send), ``background`` (a thread of this process sends, right after the
+    commit: ``events.background``) or ``inline`` (the committing thread sends: the test suite)."""
+    if not eager():
+        return "broker"
+    return "inline" if settings.OUTBOX_WITHOUT_BROKER == "inline" else "background"
 
 
 def retry_delay(schedule: list[int], attempts_in_round: int, jitter: float | None = None) -> float | None:
@@ -50,6 +61,27 @@ def retry_delay(schedule: list[int], attempts_in_round: int, jitter: float | Non
     if base <= 0 or spread <= 0:
         return max(base, 0.0)
     return base * random.uniform(1 - spread, 1 + spread)
+
+
+def record_through_outage(record: Callable[[], T], *, until: float, what: str) -> T:
+    """Run ``record`` (it writes the outcome of attempts already made), again while the database
+    is unreachable, until the monotonic deadline ``until`` (the end of the lease).
+
+    The receiver already has those messages: giving up would leave the rows to be retried once the
+    lease runs out, and so sent twice. A database restart shorter than the lease costs a wait
+    instead of a duplicate. Inside a caller's transaction nothing can be retried: it raises at once.
+    """
+    wait = 0.2
+    while True:
+        try:
+            return record()
+        except (OperationalError, InterfaceError):
+            if connection.in_atomic_block or time.monotonic() + wait >= until:
+                raise
+            logger.warning("outbox: database unreachable while recording %s; retrying in %.1f s", what, wait)
+            connection.close()  # a broken connection is replaced at the next query
+            time.sleep(wait)
+            wait = min(wait * 2, 2.0)
 
 
 @dataclass(frozen=True)
@@ -139,17 +171,30 @@ def _publish(task: Any, args: tuple[Any, ...], countdown: float | None = None) -
     task.apply_async(args, countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
 
 
-def enqueue(*, deliveries: Iterable[int] = (), emails: Iterable[int] = (), countdown: float | None = None) -> None:
-    """Hand rows to the workers (or, without a broker, run them now). Never raises.
+def enqueue(
+    *,
+    deliveries: Iterable[int] = (),
+    emails: Iterable[int] = (),
+    countdown: float | None = None,
+    in_this_thread: bool = False,
+) -> None:
+    """Hand rows to the workers (or, without a broker, to this process's sending thread). Never raises.
 
     Deliveries travel up to ``WEBHOOK_BATCH_SIZE`` to a message (a commit's fan-out is one
     message); emails one to a message. Called from ``transaction.on_commit(..., robust=True)``.
     When the broker refuses, the rows' ``enqueued_at`` is cleared so the next sweep picks them up
-    at once.
+    at once. Without a broker the rows go to ``events.background`` (never sent in the request's
+    thread), unless ``in_this_thread`` (the sweep, which runs outside any request) or the
+    ``inline`` mode of the test suite.
     """
     from events import tasks
 
     pks = list(deliveries)
+    if not in_this_thread and mode() == "background":
+        from events import background
+
+        background.submit(deliveries=pks, emails=emails, delay=countdown or 0.0)
+        return
     size = max(int(settings.WEBHOOK_BATCH_SIZE), 1)
     jobs: list[tuple[Any, type[OutboxRow], list[int]]] = [
         (tasks.deliver_webhooks, WebhookDelivery, pks[start : start + size]) for start in range(0, len(pks), size)
@@ -192,7 +237,7 @@ class SweepResult:
 
 
 def sweep(*, limit: int | None = None) -> SweepResult:
-    """Enqueue (or, without a broker, run) every due row that no worker holds.
+    """Enqueue (or, without a broker, send in this thread) every due row that no worker holds.
 
     With a broker, rows handed over less than ``OUTBOX_REQUEUE_SECONDS`` ago are left alone, so a
     backed-up queue is not flooded with copies; a lost message is re-sent after that interval.
@@ -205,5 +250,5 @@ def sweep(*, limit: int | None = None) -> SweepResult:
     if queued:
         WebhookDelivery.objects.filter(pk__in=deliveries).update(enqueued_at=now)
         EmailMessage.objects.filter(pk__in=emails).update(enqueued_at=now)
-    enqueue(deliveries=deliveries, emails=emails)
+    enqueue(deliveries=deliveries, emails=emails, in_this_thread=True)
     return SweepResult(deliveries=len(deliveries), emails=len(emails))

@@ -29,9 +29,8 @@ from core.exceptions import ApplicationError
 from core.storage import attachment
 from events.models import AuditEvent
 from expedientes import selectors, services, workflow
-from expedientes.models import Documento, Estado, Expediente
+from expedientes.models import SEARCH_FIELDS, Documento, Estado, Expediente
 
-ADMIN_SEARCH_FIELDS = ("numero", "solicitante")
 DOCUMENTO_FIELDS = (
     "expediente",
     "nombre",
@@ -146,8 +145,12 @@ class ExpedienteAdmin(admin.ModelAdmin):
     list_per_page = 50
     # A million rows: no second COUNT(*) of the whole table beside the filtered count.
     show_full_result_count = False
-    search_fields = list(ADMIN_SEARCH_FIELDS)
-    search_help_text = "Numero or solicitante (accents and case ignored)."
+    # Django only shows the search box when there are search fields; the search itself is the API's.
+    search_fields = list(SEARCH_FIELDS)
+    search_help_text = (
+        "Numero, solicitante or concepto (accents and case ignored). A search matching more than "
+        "10,000 expedientes shows an estimated count."
+    )
     raw_id_fields = ["assigned_to"]
     ordering = ["-created_at", "-id"]
     actions = ["assign_to_me", *(_transition_action(target) for target in (choice.value for choice in Estado))]
@@ -162,9 +165,9 @@ class ExpedienteAdmin(admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Expediente], search_term: str
     ) -> tuple[QuerySet[Expediente], bool]:
-        # Django's ``field__unaccent__icontains`` leaves the search term accented; the selector
-        # unaccents both sides, as the API's ``search`` does.
-        return selectors.search_expedientes(queryset, search_term, fields=ADMIN_SEARCH_FIELDS), False
+        # Django's ``field__unaccent__icontains`` leaves the search term accented and cannot use an
+        # index; the selector is the API's ``search`` (accents and case ignored, one trigram index).
+        return selectors.search_expedientes(queryset, search_term), False
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)

@@ -10,13 +10,14 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 
 from core.models import TimeStampedModel, VersionedModel
-from core.search import trigram_index
+from core.search import document_index, search_document
 
 NUMERO_MAX_LENGTH = 50
 NUMERO_REGEX = r"^[A-Za-z0-9/_.-]{1,50}$"
 SOLICITANTE_MAX_LENGTH = 200
 CONCEPTO_MAX_LENGTH = 2000
 NOMBRE_MAX_LENGTH = 255
+SEARCH_FIELDS = ("numero", "solicitante", "concepto")
 
 
 class Estado(models.TextChoices):
@@ -36,6 +37,12 @@ class TipoDocumento(models.TextChoices):
     OTRO = "otro", "Otro"
 
 
+class ExpedienteManager(models.Manager["Expediente"]):
+    def get_queryset(self) -> models.QuerySet[Expediente]:
+        # ``search_document`` repeats the three text columns: only ``search`` reads it (in SQL).
+        return super().get_queryset().defer("search_document")
+
+
 class Expediente(VersionedModel):
     numero = models.CharField(max_length=NUMERO_MAX_LENGTH)
     solicitante = models.CharField(max_length=SOLICITANTE_MAX_LENGTH)
@@ -53,6 +60,13 @@ class Expediente(VersionedModel):
     # documento's insert or delete: lists read a column instead of counting per row. Never written
     # by the ORM once the row exists (see save).
     documentos_count = models.PositiveIntegerField("documentos", default=0, db_default=0, editable=False)
+    # What ``search`` reads (API and admin): numero, solicitante and concepto folded into one stored,
+    # trigram-indexed column by PostgreSQL itself (see core.search).
+    search_document = models.GeneratedField(
+        expression=search_document(*SEARCH_FIELDS), output_field=models.TextField(), db_persist=True
+    )
+
+    objects = ExpedienteManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -81,9 +95,7 @@ class Expediente(VersionedModel):
             # ``ordering=estado`` (the narrow index above would sort each estado's rows by id).
             models.Index(fields=["estado", "id"], name="expedientes_estado_id"),
             # ``search`` (API and admin), see core.search.
-            trigram_index("numero", "expedientes_numero_trgm"),
-            trigram_index("solicitante", "expedientes_solicitante_trgm"),
-            trigram_index("concepto", "expedientes_concepto_trgm"),
+            document_index("search_document", "expedientes_search_trgm"),
         ]
 
     def __str__(self) -> str:
@@ -96,7 +108,7 @@ class Expediente(VersionedModel):
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "documentos_count"
+                if not field.primary_key and not field.generated and field.name != "documentos_count"
             ]
         super().save(*args, **kwargs)
 

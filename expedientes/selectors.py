@@ -7,11 +7,9 @@ from typing import Any
 from django.db.models import QuerySet
 
 from accounts.permissions import is_staff_user
-from core.search import unaccent_search
+from core.search import document_search
 from events.models import AuditEvent
 from expedientes.models import Documento, Expediente
-
-SEARCH_FIELDS = ("numero", "solicitante", "concepto")
 
 
 def expedientes_visible_to(user: Any) -> QuerySet[Expediente]:
@@ -22,14 +20,13 @@ def expedientes_visible_to(user: Any) -> QuerySet[Expediente]:
     return queryset
 
 
-def search_expedientes(
-    queryset: QuerySet[Expediente], text: str, fields: tuple[str, ...] = SEARCH_FIELDS
-) -> QuerySet[Expediente]:
-    """Every whitespace-separated term must appear (case- and accent-insensitively) in one field.
+def search_expedientes(queryset: QuerySet[Expediente], text: str) -> QuerySet[Expediente]:
+    """Every whitespace-separated term must appear (case- and accent-insensitively) in the numero,
+    the solicitante or the concepto.
 
-    Served by the trigram indexes on ``UPPER(immutable_unaccent(field))`` (see ``core.search``).
+    Served by the trigram index on the stored ``search_document`` (see ``core.search``).
     """
-    return unaccent_search(queryset, text, fields)
+    return document_search(queryset, text, "search_document")
 
 
 def documentos_of(expediente: Expediente) -> QuerySet[Documento]:

@@ -8,6 +8,11 @@ real endpoint beside:
 - ``baseline``: a bare Django view, the same querysets through ``.values()``, rendered by orjson;
 - ``floor``: the same SQL through ``connection.cursor()``, rendered by orjson.
 
+The writes have a baseline too (``POST expedientes/create-baseline``, ``POST expedientes/<id>/transition-baseline``):
+a bare Django view that writes the same rows through the same model layer (the expediente, then
+``events.services.record`` for its audit row, domain event and outbox rows) and answers the new
+representation with orjson, without DRF's parsing, validation, ETag and rendering.
+
 No DRF, no validation beyond what a page needs: these are yardsticks, not endpoints.
 """
 
@@ -18,17 +23,21 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 from rest_framework.exceptions import APIException
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.authentication import JWTAuthentication
 from accounts.models import STAFF_ROLES
+from events.services import record
 from expedientes import workflow
+from expedientes.models import Estado, Expediente
 from expedientes.selectors import expedientes_visible_to, search_expedientes
+from expedientes.serializers import representation
 from orders.models import Order, OrderItem, Payment
 
 _JSON_OPTIONS = orjson.OPT_UTC_Z
@@ -234,6 +243,64 @@ def orders_baseline(request: HttpRequest) -> HttpResponse:
     return _json(_page_body(data, total, page, per_page))
 
 
+@csrf_exempt
+@require_POST
+def expediente_create_baseline(request: HttpRequest) -> HttpResponse:
+    user = _authenticated(request)
+    if user is None:
+        return _unauthorized()
+    body = orjson.loads(request.body)
+    with transaction.atomic():
+        expediente = Expediente.objects.create(
+            numero=body["numero"],
+            solicitante=body["solicitante"],
+            concepto=body.get("concepto", ""),
+            estado=Estado.INICIADO,
+            owner=user,
+        )
+        data = representation(expediente)
+        record(
+            actor=user,
+            entity_type="expediente",
+            entity_id=expediente.pk,
+            action="create",
+            changes={key: [None, data[key]] for key in ("numero", "solicitante", "concepto", "estado", "owner")},
+            event_type="expediente.created",
+            data=data,
+        )
+    return _json(_written(expediente, user), status=201)
+
+
+@csrf_exempt
+@require_POST
+def expediente_transition_baseline(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _authenticated(request)
+    if user is None:
+        return _unauthorized()
+    target = orjson.loads(request.body)["to"]
+    with transaction.atomic():
+        expediente = Expediente.objects.select_for_update().get(pk=pk)
+        source = expediente.estado
+        expediente.estado = target
+        expediente.version += 1
+        expediente.save(update_fields=["estado", "version", "updated_at"])
+        record(
+            actor=user,
+            entity_type="expediente",
+            entity_id=expediente.pk,
+            action="transition",
+            changes={"estado": [source, target]},
+            event_type="expediente.status_changed",
+            data={**representation(expediente), "from": source, "to": target},
+        )
+    return _json(_written(expediente, user))
+
+
+def _written(expediente: Expediente, user: Any) -> dict[str, Any]:
+    row = {column: getattr(expediente, column) for column in EXPEDIENTE_COLUMNS}
+    return _expediente(row, _transitions(user))
+
+
 # --- floor: the same SQL through the DB-API cursor ----------------------------------------------
 def _caller(request: HttpRequest) -> _Caller | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
@@ -330,6 +397,12 @@ def orders_floor(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("expedientes/baseline", expedientes_baseline, name="bench-expedientes-baseline"),
     path("expedientes/floor", expedientes_floor, name="bench-expedientes-floor"),
+    path("expedientes/create-baseline", expediente_create_baseline, name="bench-expediente-create-baseline"),
+    path(
+        "expedientes/<int:pk>/transition-baseline",
+        expediente_transition_baseline,
+        name="bench-expediente-transition-baseline",
+    ),
     path("orders/baseline", orders_baseline, name="bench-orders-baseline"),
     path("orders/floor", orders_floor, name="bench-orders-floor"),
 ]

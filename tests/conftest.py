@@ -65,6 +65,9 @@ def _test_settings(settings: Any, tmp_path: Path) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # A request's webhooks and emails are sent before it returns (make run sends them from a
+    # background thread instead: tests/integration/events/test_background.py covers that).
+    settings.OUTBOX_WITHOUT_BROKER = "inline"
     # Pages link plain static names whether or not collectstatic has run here (make run and
     # make serve-prod run it; the manifest's hashed names are not served by the test servers).
     settings.STORAGES = {

@@ -377,11 +377,11 @@ def build_scenarios(fx: dict[str, Any], tokens: dict[str, str]) -> list[Scenario
     def empty_carts() -> None:
         CartItem.objects.filter(cart__user_id__in=buyer_ids).delete()
 
-    def transitions(ids: list[int]) -> list[tuple[str, str, str, str]]:
+    def transitions(ids: list[int], path: str = f"{exp}/{{pk}}/transitions") -> list[tuple[str, str, str, str]]:
         # Every id once to requiere_subsanacion, then every id back: the next request on an id comes
         # len(ids) requests later, long after the previous one finished.
         return [
-            ("POST", f"{exp}/{pk}/transitions", clerk, json.dumps({"to": to}))
+            ("POST", path.format(pk=pk), clerk, json.dumps({"to": to}))
             for to in ("requiere_subsanacion", "en_revision")
             for pk in ids
         ]
@@ -399,14 +399,10 @@ def build_scenarios(fx: dict[str, Any], tokens: dict[str, str]) -> list[Scenario
         ("POST", "/api/v1/orders", buyers[i % len(buyers)], json.dumps({"items": [{"product_id": p, "quantity": 1}]}))
         for i, p in enumerate(products * 5)
     ]
-    create = [
-        (
-            "POST",
-            exp,
-            heavy,
-            json.dumps({"numero": "B-{n}", "solicitante": "Begoña Ibáñez Núñez", "concepto": "Alta de bench"}),
-        )
-    ]
+
+    def create(path: str, prefix: str) -> list[tuple[str, str, str, str]]:
+        body = {"numero": f"{prefix}-{{n}}", "solicitante": "Begoña Ibáñez Núñez", "concepto": "Alta de bench"}
+        return [("POST", path, heavy, json.dumps(body))]
 
     s = [
         # page mode, heavy citizen: the figure of the issue (10k rows of one citizen), 100 and 20 per page
@@ -476,11 +472,18 @@ def build_scenarios(fx: dict[str, Any], tokens: dict[str, str]) -> list[Scenario
         Scenario("orders-floor clerk", get(f"{bench}/orders/floor?per_page=20", clerk), "orders-baseline clerk"),
         Scenario("dashboard clerk", get("/api/v1/dashboard", clerk), "exp-baseline clerk"),
         # writes last, so the reads above see the seeded rows only
-        Scenario("exp-create heavy", create, "exp-baseline heavy per_page=20"),
+        Scenario("exp-create-baseline heavy", create(f"{bench}/expedientes/create-baseline", "BB")),
+        Scenario("exp-create heavy", create(exp, "B"), "exp-create-baseline heavy"),
+        Scenario(
+            "exp-transition-baseline clerk",
+            transitions(pool_ids[200:], f"{bench}/expedientes/{{pk}}/transition-baseline"),
+            prepare=reset_transition_pool,
+            warmup_lines=transitions(pool_ids[:200], f"{bench}/expedientes/{{pk}}/transition-baseline"),
+        ),
         Scenario(
             "exp-transition clerk",
             transitions(pool_ids[200:]),
-            "exp-baseline heavy per_page=20",
+            "exp-transition-baseline clerk",
             prepare=reset_transition_pool,
             warmup_lines=transitions(pool_ids[:200]),
         ),

@@ -49,13 +49,14 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-# --- the receiver (runs in its own process: `python -m tests.bench.webhooks receiver PORT`) ----------
+# --- the receiver (runs in its own process: `python -m tests.bench.webhooks receiver PORT [DELAY_MS]`) -
 
 
-def run_receiver(port: int) -> None:
-    """HTTP/1.1 with keep-alive; ``POST /<anything>`` records (path, webhook-id, arrival); ``GET /_stats``
-    returns the records, ``GET /_wait/N`` returns them once there are N (the caller's own timeout
-    bounds the wait) and ``POST /_reset`` forgets them. Prints ``receiver ready`` once listening."""
+def run_receiver(port: int, delay_ms: float = 0) -> None:
+    """HTTP/1.1 with keep-alive; ``POST /<anything>`` records (path, webhook-id, arrival) and answers
+    (after ``delay_ms``, a receiver's own work); ``GET /_stats`` returns the records, ``GET /_wait/N``
+    returns them once there are N (the caller's own timeout bounds the wait) and ``POST /_reset``
+    forgets them. Prints ``receiver ready`` once listening."""
     records: list[tuple[str, str, float]] = []
     arrivals = asyncio.Condition()
 
@@ -96,6 +97,8 @@ def run_receiver(port: int) -> None:
                     reply(writer, b"ok")
                 else:
                     records.append((path.decode(), headers.get(b"webhook-id", b"").decode(), arrived))
+                    if delay_ms:
+                        await asyncio.sleep(delay_ms / 1000)
                     reply(writer, b"ok")
                     async with arrivals:
                         arrivals.notify_all()
@@ -338,7 +341,7 @@ def database_url(settings_dict: dict[str, Any]) -> str:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["receiver"]:
-        run_receiver(int(argv[1]))
+        run_receiver(int(argv[1]), float(argv[2]) if len(argv) > 2 else 0)
         return 0
     parser = argparse.ArgumentParser(prog="make bench-webhooks", description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1000, help="events in the backlog (default 1000)")

@@ -13,8 +13,10 @@ from django.utils import timezone
 from model_bakery import baker
 
 from accounts.models import User
+from core.adminkit import TalliedPaginator, planner_estimate
 from events.models import AuditEvent, EmailMessage, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from expedientes.models import Documento, Expediente
+from expedientes.selectors import search_expedientes
 from orders.models import Cart, CartItem, Category, Order, OrderItem, Payment, Product
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +167,30 @@ def test_changelist_counts_come_from_the_counters_when_they_cover_the_filters(ad
         sql = [q["sql"] for q in queries.captured_queries]
         assert not any("COUNT(*)" in s and '"expedientes_expediente"' in s for s in sql), sql
         assert any("core_tally" in s for s in sql)
+
+
+class _SmallCap(TalliedPaginator):
+    exact_up_to = 5
+
+
+def test_tallied_paginator_counts_exactly_up_to_its_cap_then_estimates(make_user: Callable[..., Any]) -> None:
+    owner = make_user("citizen")
+    for n in range(12):
+        Expediente.objects.create(numero=f"CAP-{n}", solicitante="García" if n < 9 else "Núñez", owner=owner)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE expedientes_expediente")
+    every = Expediente.objects.all()
+    # Filters the counters cover: exact whatever the size, no COUNT over the rows.
+    with CaptureQueriesContext(connection) as queries:
+        assert _SmallCap(every.filter(owner=owner), 50).count == 12
+    assert not any("COUNT(" in q["sql"].upper() and "expedientes_expediente" in q["sql"] for q in queries)
+    # A search: counted (with a LIMIT) while at most the cap matches...
+    few = search_expedientes(every, "nunez")
+    with CaptureQueriesContext(connection) as queries:
+        assert _SmallCap(few, 50).count == 3
+    assert "LIMIT 6" in queries.captured_queries[-1]["sql"]
+    # ...and beyond it the planner's estimate, never below what was counted.
+    many = search_expedientes(every, "garcia")
+    assert _SmallCap(many, 50).count >= 6
+    assert _SmallCap(many, 50).count == max(6, planner_estimate(many))
+    assert TalliedPaginator(many, 50).count == 9

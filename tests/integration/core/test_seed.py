@@ -46,3 +46,20 @@ def test_seed_fills_every_table_with_exact_counters_and_repeats_itself() -> None
     assert _fingerprint() == first
     call_command("seed", seed=8, reset=True, **SIZES)
     assert _fingerprint() != first
+
+
+def test_seeded_event_ids_follow_time_across_expedientes_and_orders() -> None:
+    # chunk=100: windows of 10 rows, so 30 slices of time, written alternately.
+    call_command("seed", seed=7, reset=True, chunk=100, **SIZES)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM events_event")
+        events = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE type LIKE 'expediente.%%'), count(*) FILTER (WHERE type LIKE 'order.%%')"
+            " FROM (SELECT type FROM events_event ORDER BY id LIMIT %s) AS first",
+            [events // 10],
+        )
+        expediente_events, order_events = cursor.fetchone()
+    # The first tenth of the feed holds both kinds, as a live system's would.
+    assert expediente_events > 0
+    assert order_events > 0

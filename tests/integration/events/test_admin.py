@@ -19,6 +19,6 @@ def test_admin_shows_the_outbox_read_only(admin, make_endpoint, publish, receive
 def test_process_outbox_command_reports_counts(capsys):
     from django.core.management import call_command, get_commands
 
-    assert "process_outbox" in get_commands()  # config/serve.py runs it beside `make run`
+    assert "process_outbox" in get_commands()  # the sweep by hand (or from cron) without a broker
     call_command("process_outbox")
     assert "0 deliveries, 0 emails" in capsys.readouterr().out

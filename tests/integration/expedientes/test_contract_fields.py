@@ -154,3 +154,19 @@ def test_history_accepts_created_at_ordering_in_page_and_cursor_mode(make_expedi
         assert ids == sorted(ids, reverse=True)
     response = citizen_client.get(f"{url}?ordering=action")
     assert response.status_code == 422
+
+
+def test_only_search_reads_the_search_document(make_expediente, citizen, clerk_client):
+    """The stored search document repeats numero, solicitante and concepto: reads never fetch it,
+    and a search only compares it in SQL."""
+    expediente = make_expediente(citizen, numero="DOC-1", solicitante="Begoña Núñez")
+    for path in (URL, f"{URL}?cursor=", f"{URL}/{expediente.pk}", f"{URL}?search=begona"):
+        with CaptureQueriesContext(connection) as queries:
+            response = clerk_client.get(path)
+        assert response.status_code == 200, response.content
+        selects = [q["sql"].split(" FROM ")[0] for q in queries.captured_queries]
+        assert not any("search_document" in select for select in selects), selects
+    clerk_client.post(f"{URL}/{expediente.pk}/transitions", {"to": "en_revision"}, format="json")
+    expediente.refresh_from_db()
+    assert expediente.estado == "en_revision"
+    assert Expediente.objects.filter(search_document__contains="BEGONA NUNEZ").get() == expediente

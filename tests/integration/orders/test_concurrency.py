@@ -1,31 +1,11 @@
 """Stock under real concurrency: threads, each with its own connection, against PostgreSQL."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection
 
 from orders.models import Order, Product
-from tests.openapi_check import spec
+from tests.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_concurrently(calls):
-    """Run the callables at once (a barrier releases them together); returns their results in order."""
-    spec()  # build the schema once, before the threads race to it
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        try:
-            barrier.wait(timeout=10)
-            return call()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def test_twenty_buyers_five_units_no_oversell(make_user, client_for, make_product):

