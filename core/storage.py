@@ -66,12 +66,23 @@ def save_until_rollback(storage: Storage, name: str, content: IO[bytes], *, usin
 
 
 def open_stream(storage: Storage, name: str) -> IO[bytes]:
-    """The stored bytes as a file object read as it goes (an S3 object's body, not a local copy)."""
+    """The stored bytes as a file object read as it goes (an S3 object's body, not a local copy).
+
+    ``FileNotFoundError`` when the object is missing, whatever the backend.
+    """
     bucket_name = getattr(storage, "bucket_name", None)
     connection = getattr(storage, "connection", None)
     if bucket_name and connection is not None:  # django-storages' S3Storage
-        key = storage._normalize_name(name)  # type: ignore[attr-defined] # the storage's location prefix
-        body: IO[bytes] = connection.meta.client.get_object(Bucket=bucket_name, Key=key)["Body"]
+        from botocore.exceptions import ClientError
+        from storages.utils import clean_name
+
+        key = storage._normalize_name(clean_name(name))  # type: ignore[attr-defined] # the location prefix
+        try:
+            body: IO[bytes] = connection.meta.client.get_object(Bucket=bucket_name, Key=key)["Body"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise FileNotFoundError(name) from exc
+            raise
         return body
     return storage.open(name, "rb")
 
@@ -79,7 +90,10 @@ def open_stream(storage: Storage, name: str) -> IO[bytes]:
 def attachment(
     storage: Storage, name: str | None, *, filename: str, content_type: str | None, size: int | None
 ) -> FileResponse:
-    """A streamed ``attachment`` response with the stored bytes, never sniffed by the browser."""
+    """A streamed ``attachment`` response with the stored bytes, never sniffed by the browser.
+
+    ``FileNotFoundError`` when there is no stored object.
+    """
     if not name:
         raise FileNotFoundError("no stored file")
     response = FileResponse(

@@ -342,13 +342,16 @@ class ExpedienteAdmin(admin.ModelAdmin):
         documento = Documento.objects.filter(pk=documento_id, expediente=obj).first()
         if documento is None or not documento.file:
             raise Http404("File not found")
-        return attachment(
-            documento.file.storage,
-            documento.file.name,
-            filename=documento.nombre,
-            content_type=documento.content_type,
-            size=documento.size,
-        )
+        try:
+            return attachment(
+                documento.file.storage,
+                documento.file.name,
+                filename=documento.nombre,
+                content_type=documento.content_type,
+                size=documento.size,
+            )
+        except FileNotFoundError:
+            raise Http404("File not found") from None
 
     # --- bulk actions ---------------------------------------------------------------------------
     @admin.action(description="Assign selected expedientes to me", permissions=["change"])

@@ -254,15 +254,16 @@ class DocumentoDownloadView(DocumentoScopedMixin, generics.GenericAPIView):
     )
     def get(self, request: Request, expediente_pk: int, pk: int) -> FileResponse:
         documento = self.get_documento()
-        if not documento.file:
+        try:
+            return attachment(
+                documento.file.storage,
+                documento.file.name,
+                filename=documento.nombre,
+                content_type=documento.content_type,
+                size=documento.size,
+            )
+        except FileNotFoundError:  # metadata only, or the stored object is gone
             raise NotFound(
                 "File not found",
                 errors=[{"field": None, "message": "This documento has no file.", "code": "not_found"}],
-            )
-        return attachment(
-            documento.file.storage,
-            documento.file.name,
-            filename=documento.nombre,
-            content_type=documento.content_type,
-            size=documento.size,
-        )
+            ) from None

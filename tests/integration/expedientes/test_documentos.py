@@ -259,6 +259,16 @@ def test_download_of_metadata_only_documento_is_404(expediente, citizen_client):
     assert citizen_client.get(f"{docs_url(expediente.pk)}/{doc_id}/download").status_code == 404
 
 
+def test_download_of_a_lost_object_is_404_not_500(expediente, citizen_client):
+    doc_id = upload(citizen_client, expediente.pk, png_bytes()).json()["id"]
+    default_storage.delete(Documento.objects.get(pk=doc_id).file.name)  # gone behind the API's back
+
+    response = citizen_client.get(f"{docs_url(expediente.pk)}/{doc_id}/download")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
 def test_list_and_detail(expediente, citizen_client, clerk_client):
     first = upload(citizen_client, expediente.pk, png_bytes()).json()
     citizen_client.post(docs_url(expediente.pk), {"nombre": "meta", "tipo": "otro"}, format="json")
