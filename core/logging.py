@@ -2,16 +2,21 @@
 
 Every record gets ``request_id`` and ``user_id`` (``-``/``None`` outside a request) and, inside a
 Celery task, ``task_id`` and ``task``. ``LOG_FORMAT=json`` (the production default) writes one
-JSON object per line (python-json-logger); ``text`` is for people.
+JSON object per line (python-json-logger, encoded by orjson); ``text`` is for people.
+
+A request's line must stay cheap (``python -m tests.bench.observability`` measures it): the
+credential patterns only run on text that holds one of their words, and the verdict on each
+extra field's name is remembered.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from functools import cache
 from typing import Any
 
-from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
+from pythonjsonlogger.orjson import OrjsonFormatter
 
 from core.request_context import get_request_id, get_task, get_user_id
 
@@ -24,15 +29,26 @@ SECRET_TEXT = re.compile(
     r"|((?:password|passwd|secret|token|api[_-]?key|authorization)[\"']?\s*[:=]\s*[\"']?)[^\s,;&\"']+"
     r"|eyJ[\w-]+\.[\w-]+\.[\w-]+"
 )
+# A credential pattern can only match text holding one of these (lowercased): a quick test first.
+SECRET_WORDS = ("bearer", "pass", "secret", "token", "key", "authorization", "eyj")
 STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
-def redact_text(text: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        prefix = match.group(1) or match.group(2) or ""
-        return f"{prefix}{REDACTED}"
+def _replace(match: re.Match[str]) -> str:
+    prefix = match.group(1) or match.group(2) or ""
+    return f"{prefix}{REDACTED}"
 
-    return SECRET_TEXT.sub(replace, text)
+
+def redact_text(text: str) -> str:
+    lowered = text.lower()
+    if not any(word in lowered for word in SECRET_WORDS):
+        return text
+    return SECRET_TEXT.sub(_replace, text)
+
+
+@cache
+def _secret_key(name: str) -> bool:
+    return name not in STANDARD_ATTRIBUTES and SECRET_KEYS.search(name) is not None
 
 
 class RequestIdFilter(logging.Filter):
@@ -68,15 +84,16 @@ class RedactFilter(logging.Filter):
             record.args = None
         if isinstance(record.msg, str):
             record.msg = redact_text(record.msg)
-        for key in [key for key in record.__dict__ if key not in STANDARD_ATTRIBUTES]:
-            if SECRET_KEYS.search(key):
-                record.__dict__[key] = REDACTED
-            elif isinstance(record.__dict__[key], str):
-                record.__dict__[key] = redact_text(record.__dict__[key])
+        fields = record.__dict__
+        for key in [key for key in fields if key not in STANDARD_ATTRIBUTES]:
+            if _secret_key(key):
+                fields[key] = REDACTED
+            elif isinstance(fields[key], str):
+                fields[key] = redact_text(fields[key])
         return True
 
 
-class JsonFormatter(_JsonFormatter):
+class JsonFormatter(OrjsonFormatter):
     """One JSON object per line: time, level, logger, message, context and every extra field."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
