@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.password_validation import validate_password
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.token_blacklist.admin import OutstandingTokenAdmin as LibraryOutstandingTokenAdmin
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
@@ -18,12 +19,14 @@ from accounts.models import User
 from accounts.permissions import is_admin_user
 from core.exceptions import ApplicationError
 
-EDITABLE = ("username", "email", "full_name", "role", "is_active")
+EDITABLE = ("username", "email", "full_name", "role", "is_active", "language")
 DERIVED = ("is_staff", "is_superuser", "date_joined", "last_login", "deleted_at", "version")
 
 
 class UserAddForm(forms.ModelForm):
-    password = forms.CharField(widget=forms.PasswordInput, strip=False, help_text="Checked by the password rules.")
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput, strip=False, help_text=_("Checked by the password rules.")
+    )
 
     class Meta:
         model = User
@@ -99,6 +102,7 @@ class UserAdmin(admin.ModelAdmin):
                 full_name=form.cleaned_data.get("full_name") or "",
                 role=form.cleaned_data["role"],
                 is_active=form.cleaned_data["is_active"],
+                language=form.cleaned_data.get("language"),
             )
             obj.pk = created.pk
             obj._state.adding = False

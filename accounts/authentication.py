@@ -11,6 +11,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
 from accounts.models import User
+from accounts.tokens import invalid_token
 from core.request_context import set_user_id
 
 
@@ -52,7 +53,7 @@ class JWTAuthentication(authentication.JWTAuthentication):
         # A deactivated, deleted or unknown account's tokens stop working at once.
         user = active_user(validated_token.get(api_settings.USER_ID_CLAIM))
         if user is None:
-            raise InvalidToken("Token is invalid or expired")
+            raise invalid_token()
         set_user_id(user.pk)  # for the request's log lines (core.logging)
         return user
 
@@ -68,4 +69,4 @@ class JWTAuthentication(authentication.JWTAuthentication):
         try:
             return super().get_validated_token(raw_token)
         except InvalidToken:
-            raise InvalidToken("Token is invalid or expired") from None
+            raise invalid_token() from None

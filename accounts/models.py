@@ -3,21 +3,23 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from core.search import trigram_index
 
 
 class Role(models.TextChoices):
-    CITIZEN = "citizen", "Citizen"
-    CLERK = "clerk", "Clerk"
-    ADMIN = "admin", "Admin"
+    CITIZEN = "citizen", _("Citizen")
+    CLERK = "clerk", _("Clerk")
+    ADMIN = "admin", _("Admin")
 
 
 STAFF_ROLES = frozenset({Role.CLERK, Role.ADMIN})
@@ -39,12 +41,24 @@ class UsernameValidator(UnicodeUsernameValidator):
     address, so nobody can name themselves after another account's email."""
 
     regex = r"^[\w.+-]+\Z"
-    message = "Enter a valid username: letters, numbers and . + - _ only (not an email address)."
+    message = _("Enter a valid username: letters, numbers and . + - _ only (not an email address).")
 
     def __call__(self, value: Any) -> None:
         super().__call__(value)
         if "@" in canonical(str(value)):
             raise ValidationError(self.message, code=self.code, params={"value": value})
+
+
+class Language(models.TextChoices):
+    """The languages the office writes in (``settings.LANGUAGES``), each named in itself."""
+
+    ES = "es", "Español"
+    EN = "en", "English"
+
+
+def office_language() -> str:
+    """The office's language (``LANGUAGE_CODE``): a new account's until its owner picks another."""
+    return str(settings.LANGUAGE_CODE)
 
 
 class UserManager(DjangoUserManager["User"]):
@@ -79,18 +93,21 @@ class UserManager(DjangoUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """An account. ``is_staff``/``is_superuser`` are derived from ``role`` on every save."""
 
-    email = models.EmailField(max_length=254)
-    username = models.CharField(max_length=150, unique=True, validators=[UsernameValidator()])
+    email = models.EmailField(_("email"), max_length=254)
+    username = models.CharField(_("username"), max_length=150, unique=True, validators=[UsernameValidator()])
     # canonical(username) / canonical(email): what uniqueness and login compare (written by save()).
     username_canonical = models.TextField(editable=False)
     email_canonical = models.TextField(editable=False)
-    full_name = models.CharField(max_length=200, blank=True, default="")
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CITIZEN)
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False)
-    date_joined = models.DateTimeField(default=timezone.now)
-    deleted_at = models.DateTimeField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True, default="")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CITIZEN)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    # The language of the emails the user receives (the API's problem texts follow each request's
+    # Accept-Language instead).
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=office_language)
 
     objects = UserManager()
 
@@ -99,6 +116,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["email"]
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["-date_joined", "-id"]
         constraints = [
             # Two spellings of one name (case, width, ligatures, long s...) must not both exist.
@@ -106,6 +125,9 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.UniqueConstraint(fields=["username_canonical"], name="accounts_user_username_canonical_unique"),
             models.CheckConstraint(
                 condition=models.Q(role__in=[r.value for r in Role]), name="accounts_user_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(language__in=[lang.value for lang in Language]), name="accounts_user_language_valid"
             ),
         ]
         indexes = [

@@ -6,11 +6,12 @@ from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from accounts.models import Role, User, UsernameValidator
+from accounts.models import Language, Role, User, UsernameValidator
 from core.fields import StrictCharField
-from core.representation import FastRepresentation
+from core.representation import FastRepresentation, api_data
 
 PASSWORD_MAX_LENGTH = 4096
 
@@ -37,12 +38,12 @@ class UserSerializer(FastRepresentation, serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "username", "full_name", "role", "is_active", "date_joined"]
+        fields = ["id", "email", "username", "full_name", "role", "is_active", "date_joined", "language"]
         read_only_fields = fields
 
 
 def user_representation(user: User) -> dict[str, Any]:
-    return dict(UserSerializer(user).data)
+    return api_data(UserSerializer(user))
 
 
 class RegisterSerializer(serializers.Serializer):
@@ -50,6 +51,9 @@ class RegisterSerializer(serializers.Serializer):
     username = StrictCharField(max_length=150, validators=[UsernameValidator()])
     password = _password_field()
     full_name = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+    language = serializers.ChoiceField(
+        choices=Language.choices, required=False, help_text="The language of the user's emails (default: the office's)."
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         candidate = User(email=attrs["email"], username=attrs["username"], full_name=attrs.get("full_name", ""))
@@ -69,6 +73,9 @@ class ProfileUpdateSerializer(serializers.Serializer):
 
     username = StrictCharField(max_length=150, validators=[UsernameValidator()], required=False)
     full_name = StrictCharField(max_length=200, required=False, allow_blank=True)
+    language = serializers.ChoiceField(
+        choices=Language.choices, required=False, help_text="The language of the user's emails."
+    )
 
 
 class AdminUserUpdateSerializer(ProfileUpdateSerializer):
@@ -113,7 +120,7 @@ class LoginSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not (attrs.get("username") or attrs.get("email")):
-            raise serializers.ValidationError({"username": ["Send username or email."]}, code="required")
+            raise serializers.ValidationError({"username": [_("Send username or email.")]}, code="required")
         return attrs
 
 

@@ -6,13 +6,15 @@ Every function is keyword-only, runs in one transaction and records its audit ev
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework_simplejwt.settings import api_settings
 
@@ -47,7 +49,7 @@ _UNIQUE_FIELDS = {
 class InvalidCredentials(ApplicationError):
     status_code = 401
     code = "invalid_credentials"
-    default_detail = "Invalid credentials"
+    default_detail = gettext_lazy("Invalid credentials")
 
     def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
         # Every 401 names the scheme to use (RFC 9110 §11.6.1), a failed login included.
@@ -56,8 +58,14 @@ class InvalidCredentials(ApplicationError):
 
 
 # --- helpers ---------------------------------------------------------------------------------------
+_DUPLICATE_MESSAGES = {
+    "email": gettext_lazy("A user with this email already exists."),
+    "username": gettext_lazy("A user with this username already exists."),
+}
+
+
 def _duplicate(field: str) -> dict[str, str]:
-    return {"field": field, "message": f"A user with this {field} already exists.", "code": "unique"}
+    return {"field": field, "message": str(_DUPLICATE_MESSAGES[field]), "code": "unique"}
 
 
 def _conflict(fields: list[str]) -> Conflict:
@@ -127,6 +135,18 @@ def _is_active_admin(user: User) -> bool:
     return user.role == Role.ADMIN and user.is_active and user.deleted_at is None
 
 
+_SELF_LOCKOUT = {
+    "delete": gettext_lazy("You cannot delete your own account; ask another admin."),
+    "deactivate": gettext_lazy("You cannot deactivate your own account; ask another admin."),
+    "demote": gettext_lazy("You cannot demote your own account; ask another admin."),
+}
+_LAST_ADMIN = {
+    "delete": gettext_lazy("The last active admin cannot be deleted; make another admin first."),
+    "deactivate": gettext_lazy("The last active admin cannot be deactivated; make another admin first."),
+    "demote": gettext_lazy("The last active admin cannot be demoted; make another admin first."),
+}
+
+
 def _ensure_no_lockout(*, actor: Any, user: User, change: str, removes_admin: bool) -> None:
     """409 when ``actor`` would lock themselves out (``change`` is "delete", "deactivate" or
     "demote") or when the change would leave no active admin.
@@ -135,13 +155,13 @@ def _ensure_no_lockout(*, actor: Any, user: User, change: str, removes_admin: bo
     each other at once cannot both succeed: the second sees the first's committed change.
     """
     if actor is not None and getattr(actor, "pk", None) == user.pk:
-        raise Conflict(f"You cannot {change} your own account; ask another admin.")
+        raise Conflict(_SELF_LOCKOUT[change])
     if not removes_admin:
         return
     throttling.lock_keys(ADMINS_LOCK)
     others = User.objects.filter(role=Role.ADMIN, is_active=True, deleted_at__isnull=True).exclude(pk=user.pk)
     if not others.exists():
-        raise Conflict(f"The last active admin cannot be {change}d; make another admin first.")
+        raise Conflict(_LAST_ADMIN[change])
 
 
 # --- role rules ------------------------------------------------------------------------------------
@@ -159,7 +179,7 @@ def check_privileged_fields(*, actor: Any, data: Mapping[str, Any], current: Use
             continue
         now = getattr(current, field) if current is not None else defaults[field]
         if not _same_value(field, data[field], now):
-            raise PermissionDeniedError(f"Only an admin may change {field}.")
+            raise PermissionDeniedError(_("Only an admin may change %(field)s.") % {"field": field})
 
 
 # --- creation --------------------------------------------------------------------------------------
@@ -172,15 +192,19 @@ def create_user(
     full_name: str = "",
     role: str = Role.CITIZEN,
     is_active: bool = True,
+    language: str | None = None,
     actor: User | None = None,
 ) -> User:
     """Create an account (registration when ``actor`` is ``None``, else an admin creating one).
 
     Records the ``create`` audit event and ``user.registered`` (the welcome email hangs on it).
+    ``language`` (of the user's emails) defaults to the office's.
     """
     email = User.objects.normalize_email(email)
     _ensure_unique(email=email, username=username)
     user = User(email=email, username=username, full_name=full_name, role=role, is_active=is_active)
+    if language:
+        user.language = language
     user.set_password(password)
     _save(user)
     sync_role(user=user)
@@ -211,7 +235,7 @@ def update_user(
     ensure_version(user.version, expected_versions)
     changes_in = dict(data)
     if "role" in changes_in and changes_in["role"] != user.role and not actor.is_admin_role:
-        raise PermissionDeniedError("Only an admin may change role.")
+        raise PermissionDeniedError(_("Only an admin may change %(field)s.") % {"field": "role"})
     password = changes_in.pop("password", None)
     if "email" in changes_in:
         changes_in["email"] = User.objects.normalize_email(changes_in["email"])
@@ -256,7 +280,7 @@ def change_password(*, request: Any, user_id: int, current_password: str, new_pa
     if owner is None:
         raise NotFound.for_resource("User")
     if authenticate(request, account=owner, password=current_password) is None:
-        raise ValidationFailed.field("current_password", "The current password is not correct.", code="invalid")
+        raise ValidationFailed.field("current_password", _("The current password is not correct."), code="invalid")
     return _set_own_password(user_id=user_id, new_password=new_password)
 
 
@@ -285,7 +309,8 @@ def delete_user(*, actor: User, user_id: int, expected_versions: set[int] | None
     tokens.revoke_all(user=user)
     changes = diff(before, user_representation(user))
     # Timestamps in the trail read like the API's (ISO 8601 with Z).
-    changes["deleted_at"] = [None, serializers.DateTimeField().to_representation(user.deleted_at)]
+    with timezone.override(UTC):
+        changes["deleted_at"] = [None, serializers.DateTimeField().to_representation(user.deleted_at)]
     record(actor=actor, entity_type=ENTITY, entity_id=user.pk, action="delete", changes=changes)
 
 

@@ -7,6 +7,7 @@ from typing import Any, TypedDict
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -16,7 +17,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 from accounts.models import RefreshTokenFamily, User
 
 ROLE_CLAIM = "role"
-INVALID_TOKEN_DETAIL = "Token is invalid or expired"  # noqa: S105 - a message, not a secret
+INVALID_TOKEN_DETAIL = gettext_lazy("Token is invalid or expired")
 
 
 class TokenPair(TypedDict):
@@ -31,7 +32,7 @@ def access_lifetime_seconds() -> int:
 
 
 def invalid_token() -> InvalidToken:
-    return InvalidToken(INVALID_TOKEN_DETAIL)
+    return InvalidToken(str(INVALID_TOKEN_DETAIL))
 
 
 class _RefreshToken(RefreshToken):

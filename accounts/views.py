@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.parsers import FormParser
@@ -215,7 +216,7 @@ class UserViewSet(
             services.check_privileged_fields(actor=actor, data=request.data, current=target)
             serializer_class = ProfileUpdateSerializer
         else:
-            raise PermissionDeniedError("Only an admin may change another user.")
+            raise PermissionDeniedError(_("Only an admin may change another user."))
         serializer = serializer_class(target, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         user = services.update_user(
@@ -230,6 +231,6 @@ class UserViewSet(
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         target = self.get_object()
         if not request.user.is_admin_role:
-            raise PermissionDeniedError("Only an admin may delete a user.")
+            raise PermissionDeniedError(_("Only an admin may delete a user."))
         services.delete_user(actor=request.user, user_id=target.pk, expected_versions=expected_versions(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

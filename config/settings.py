@@ -7,6 +7,7 @@ Development defaults just work (embedded PostgreSQL, eager Celery, console email
 from __future__ import annotations
 
 import os
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
@@ -94,6 +95,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language) for the admin and for problem titles and details.
+    "django.middleware.locale.LocaleMiddleware",
+    # The API speaks UTC whatever the office's zone (core.middleware).
+    "core.middleware.ApiUtcMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -151,9 +156,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# --- Language and time -------------------------------------------------------------------------
+# The office's language: the admin when the browser asks for none of LANGUAGES, API problem texts
+# without Accept-Language, and a new user's ``language`` (the language of their emails).
+# Each named in itself, as a language picker shows them.
+LANGUAGES = [("es", "Español"), ("en", "English")]
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="es").strip().lower()
+if LANGUAGE_CODE.split("-")[0] not in {code for code, _name in LANGUAGES}:
+    raise ImproperlyConfigured(f"LANGUAGE_CODE must be one of {', '.join(code for code, _name in LANGUAGES)}.")
+LANGUAGE_CODE = LANGUAGE_CODE.split("-")[0]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and times name their zone (config/formats).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
+# The office's zone: times in the admin and in emails. The API and the database stay in UTC.
+TIME_ZONE = env.str("TIME_ZONE", default="Europe/Madrid")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+    raise ImproperlyConfigured(f"TIME_ZONE {TIME_ZONE!r} is not a known time zone (e.g. Europe/Madrid).") from exc
 USE_TZ = True
 
 # --- Static and media -------------------------------------------------------------------------

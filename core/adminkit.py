@@ -12,14 +12,15 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from core import tallies
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, allowed_message
 
 DEFAULT_COLOUR = "#6c757d"
 
 
-def badge(kind: str, value: str, label: str, colour: str | None) -> str:
+def badge(kind: str, value: str, label: Any, colour: str | None) -> str:
     """A coloured pill, classed ``<kind>-badge <kind>-<value>`` so tests and styles can find it."""
     return format_html(
         '<span class="{}-badge {}-{}" style="background:{};color:#fff;padding:2px 8px;'
@@ -36,7 +37,7 @@ def describe_refusal(exc: ApplicationError) -> str:
     """A service's refusal as a clerk should read it: the detail plus what is allowed instead, if known."""
     allowed = next((error.get("allowed") for error in exc.errors if error.get("allowed") is not None), None)
     if allowed is not None:
-        return f"{str(exc.detail).rstrip('.')}. Allowed: {', '.join(allowed) if allowed else 'none'}."
+        return f"{str(exc.detail).rstrip('.')}. {allowed_message(allowed)}."
     return str(exc.detail)
 
 
@@ -45,20 +46,22 @@ def run_per_row(
     request: HttpRequest,
     rows: Iterable[tuple[int, str]],
     step: Callable[[int], Any],
-    done: str,
+    done: Callable[[int], str],
 ) -> None:
     """Run ``step`` for each ``(pk, label)``, each in its own transaction, and report each refusal;
-    one refusal never undoes the others."""
+    one refusal never undoes the others. ``done(n)`` says what happened to the n that went through
+    (``3 expedientes moved to Aprobado``), in the active language."""
     succeeded: list[str] = []
     for pk, label in rows:
         try:
             step(pk)
         except ApplicationError as exc:
-            modeladmin.message_user(request, f"{label}: refused — {describe_refusal(exc)}", messages.ERROR)
+            message = _("%(row)s: refused — %(reason)s") % {"row": label, "reason": describe_refusal(exc)}
+            modeladmin.message_user(request, message, messages.ERROR)
         else:
             succeeded.append(label)
     if succeeded:
-        modeladmin.message_user(request, f"{len(succeeded)} {done}: {', '.join(succeeded)}.", messages.SUCCESS)
+        modeladmin.message_user(request, f"{done(len(succeeded))}: {', '.join(succeeded)}.", messages.SUCCESS)
 
 
 class TalliedPaginator(Paginator):

@@ -9,6 +9,7 @@ import django_filters
 import django_filters.fields
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
@@ -48,9 +49,14 @@ class ValidatedOrderingFilter(BaseFilterBackend):
             return with_tiebreaker(default)
         unknown = [term for term in terms if term.lstrip("-") not in allowed]
         if unknown:
-            choices = ", ".join(sorted(allowed)) or "none"
+            choices = ", ".join(sorted(allowed)) or _("none")
             raise ValidationError(
-                {self.param: [f"Unknown ordering field(s): {', '.join(unknown)}. Allowed: {choices}."]}
+                {
+                    self.param: [
+                        _("Unknown ordering field(s): %(fields)s. Allowed: %(choices)s.")
+                        % {"fields": ", ".join(unknown), "choices": choices}
+                    ]
+                }
             )
         return with_tiebreaker(terms)
 

@@ -20,6 +20,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseBase
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
@@ -45,13 +47,13 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 
 class IdempotencyKeyInUse(ApplicationError):
     code = "idempotency_key_in_use"
-    default_detail = "A request with this Idempotency-Key is still being processed"
+    default_detail = gettext_lazy("A request with this Idempotency-Key is still being processed")
 
 
 class IdempotencyKeyReused(ApplicationError):
     status_code = 422
     code = "idempotency_key_reused"
-    default_detail = "This Idempotency-Key was used with a different request body"
+    default_detail = gettext_lazy("This Idempotency-Key was used with a different request body")
 
 
 def ttl() -> timedelta:
@@ -69,7 +71,9 @@ def read_key(request: Request) -> str | None:
         return None
     key = request.headers[HEADER]
     if not 1 <= len(key) <= MAX_KEY_LENGTH:
-        raise ValidationFailed.field(HEADER, f"Must be between 1 and {MAX_KEY_LENGTH} characters.")
+        raise ValidationFailed.field(
+            HEADER, _("Must be between 1 and %(maximum)d characters.") % {"maximum": MAX_KEY_LENGTH}
+        )
     return key
 
 
@@ -90,7 +94,7 @@ def _scope(request: Request, key: str) -> dict[str, Any]:
 
 def _claim(scope: dict[str, Any], fingerprint: str) -> tuple[IdempotencyKey | None, IdempotencyKey | None]:
     """Insert the scope row; returns ``(claimed, None)`` or ``(None, existing)``."""
-    for _ in range(3):
+    for _attempt in range(3):
         now = timezone.now()
         try:
             with transaction.atomic():
@@ -182,5 +186,5 @@ def idempotent(handler: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
 
 def purge_expired(now: Any = None) -> int:
     """Delete the rows past their 24 h window; returns how many went."""
-    deleted, _ = IdempotencyKey.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    deleted, _by_model = IdempotencyKey.objects.filter(expires_at__lte=now or timezone.now()).delete()
     return deleted

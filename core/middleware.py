@@ -1,7 +1,9 @@
-"""Request id on every request and response, and one structured log line per request."""
+"""Request id and one structured log line per request; UTC for the API; the admin's "too many
+attempts" page."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 import re
 import time
@@ -11,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.functional import empty
 
 from core.metrics import route_of
@@ -19,6 +22,7 @@ from core.request_context import get_user_id, reset_request_id, reset_user_id, s
 # Any printable ASCII id a client or proxy sends is echoed (UUIDs in braces, ids with spaces...);
 # control characters, non-ASCII and ids over 128 characters (the audit column) are replaced.
 _VALID_ID = re.compile(r"^[\x20-\x7e]{1,128}$")
+API_PREFIX = "/api/"
 
 request_logger = logging.getLogger("expedientes.request")
 
@@ -71,6 +75,21 @@ class RequestIdMiddleware:
         return response
 
 
+class ApiUtcMiddleware:
+    """The API's timestamps are UTC (``...Z``) whatever ``TIME_ZONE`` says: the office's zone is for
+    people (the admin, emails). Requests under ``/api/`` run with UTC active, which is
+    also what lets the compiled serializers (core.representation) render without DRF."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        with timezone.override(datetime.UTC):
+            return self.get_response(request)
+
+
 class TooManyAttemptsPageMiddleware:
     """A throttle refusal raised in a page (the admin login, its password change): ``429`` with
     ``Retry-After`` and a page saying when to try again, instead of a server error.
@@ -87,12 +106,13 @@ class TooManyAttemptsPageMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         from django.contrib import admin
         from django.shortcuts import render
+        from django.utils.translation import gettext
         from rest_framework.exceptions import Throttled
 
         if not isinstance(exception, Throttled):
             return None
         wait = max(1, int(exception.wait or 1))
-        context = {**admin.site.each_context(request), "title": "Too many attempts", "retry_after": wait}
+        context = {**admin.site.each_context(request), "title": gettext("Too many attempts"), "retry_after": wait}
         response = render(request, "admin/too_many_attempts.html", context, status=429)
         response["Retry-After"] = str(wait)
         return response

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core import signing
 from django.db.models import BooleanField, Expression, F, Q, QuerySet, Value
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -39,11 +40,14 @@ def _positive_int(request: Request, name: str, default: int, maximum: int | None
             raise ValueError(raw)
         value = int(raw)
     except (TypeError, ValueError):
-        raise ValidationError({name: ["A valid integer is required."]}, code="invalid") from None
+        raise ValidationError({name: [_("A valid integer is required.")]}, code="invalid") from None
     if value < 1:
-        raise ValidationError({name: [f"Must be at least 1, got {value}."]}, code="min_value")
+        raise ValidationError({name: [_("Must be at least 1, got %(value)d.") % {"value": value}]}, code="min_value")
     if maximum is not None and value > maximum:
-        raise ValidationError({name: [f"Must be at most {maximum}, got {value}."]}, code="max_value")
+        raise ValidationError(
+            {name: [_("Must be at most %(maximum)d, got %(value)d.") % {"maximum": maximum, "value": value}]},
+            code="max_value",
+        )
     return value
 
 
@@ -139,7 +143,7 @@ class Pagination(BasePagination):
         allowed_first |= {aliases.get(term, term) for term in allowed_first}
         if ordering[0] not in allowed_first:
             raise ValidationError(
-                {"ordering": ["In cursor mode ordering is limited to the default ordering and created_at."]}
+                {"ordering": [_("In cursor mode ordering is limited to the default ordering and created_at.")]}
             )
         raw = request.query_params.get("cursor", "")
         if raw:
@@ -168,9 +172,9 @@ class Pagination(BasePagination):
         try:
             payload = signing.loads(raw, salt=_CURSOR_SALT)
         except signing.BadSignature:
-            raise ValidationError({"cursor": ["Invalid cursor."]}, code="invalid") from None
+            raise ValidationError({"cursor": [_("Invalid cursor.")]}, code="invalid") from None
         if not isinstance(payload, dict) or payload.get("o") != ordering or len(payload.get("v", [])) != len(ordering):
-            raise ValidationError({"cursor": ["The cursor does not match this ordering."]}, code="invalid")
+            raise ValidationError({"cursor": [_("The cursor does not match this ordering.")]}, code="invalid")
         return payload["v"]
 
     def _after(self, ordering: list[str], raw_values: list[Any], queryset: QuerySet) -> Q:
@@ -182,7 +186,7 @@ class Pagination(BasePagination):
             try:
                 values.append(field.to_python(raw))
             except Exception:  # noqa: BLE001 - a signed value we could not read is still a bad cursor
-                raise ValidationError({"cursor": ["Invalid cursor."]}, code="invalid") from None
+                raise ValidationError({"cursor": [_("Invalid cursor.")]}, code="invalid") from None
         fields = [model._meta.get_field(self._field_name(term)) for term in ordering]
         descending = {term.startswith("-") for term in ordering}
         if len(ordering) > 1 and len(descending) == 1 and not any(field.null for field in fields):

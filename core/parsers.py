@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
@@ -35,13 +36,13 @@ class ORJSONParser(BaseParser):
         limit = settings.JSON_MAX_BODY_BYTES
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
-            raise PayloadTooLarge("JSON body larger than 1 MiB")
+            raise PayloadTooLarge(_("JSON body larger than 1 MiB"))
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            raise ParseError(f"JSON parse error - {exc}") from None
+            raise ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
         if not isinstance(data, dict):
-            raise ParseError("JSON body must be an object")
+            raise ParseError(_("JSON body must be an object"))
         if _contains_nul(data):
-            raise ParseError("NUL characters are not allowed")
+            raise ParseError(_("NUL characters are not allowed"))
         return data

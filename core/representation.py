@@ -406,3 +406,10 @@ def fetch_rows(queryset: models.QuerySet, plan: ValuesPlan) -> list[Row]:
             for pk, row in by_pk.items():
                 row.__dict__[name] = groups[pk]
     return rows
+
+
+def api_data(serializer: serializers.BaseSerializer) -> dict[str, Any]:
+    """``serializer.data`` as the API writes it, whatever time zone is active: services build event
+    payloads and audit changes with it, and a service called from the admin runs in the office's zone."""
+    with timezone.override(_UTC):
+        return dict(serializer.data)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import current_app
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import serializers
@@ -16,29 +18,29 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.exceptions import PROBLEM_CONTENT_TYPE, problem_body
+from core.exceptions import PROBLEM_CONTENT_TYPE, PermissionDeniedError, problem_body
 
 logger = logging.getLogger(__name__)
 
 
-def _problem(status: int, code: str, detail: str) -> JsonResponse:
+def _problem(status: int, code: str, detail: Any) -> JsonResponse:
     return JsonResponse(problem_body(status, code, detail), status=status, content_type=PROBLEM_CONTENT_TYPE)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return _problem(400, "parse_error", "Bad request")
+    return _problem(400, "parse_error", _("Bad request"))
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return _problem(403, "permission_denied", "You do not have permission to perform this action.")
+    return _problem(403, "permission_denied", PermissionDeniedError.default_detail)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return _problem(404, "not_found", "Not found")
+    return _problem(404, "not_found", _("Not found"))
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
-    return _problem(500, "server_error", "Internal server error")
+    return _problem(500, "server_error", _("Internal server error"))
 
 
 def public(view):

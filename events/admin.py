@@ -14,6 +14,8 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.adminkit import ActionsOnlyAdmin, TalliedPaginator, badge, run_per_row
 from core.exceptions import ApplicationError
@@ -36,7 +38,8 @@ STATUS_COLOURS: dict[str, str] = {
 
 
 def status_badge(status: str) -> str:
-    return badge("status", status, status, STATUS_COLOURS.get(status))
+    label = OutboxStatus(status).label if status in OutboxStatus.values else status
+    return badge("status", status, label, STATUS_COLOURS.get(status))
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -80,11 +83,11 @@ class AuditEventAdmin(ReadOnlyAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         return super().get_queryset(request).annotate(actor_username=_actor_username())
 
-    @admin.display(description="actor")
+    @admin.display(description=gettext_lazy("actor"))
     def actor(self, event: AuditEvent) -> str:
         if event.actor_id is None:
-            return "system"
-        return getattr(event, "actor_username", None) or f"user #{event.actor_id}"
+            return _("system")
+        return getattr(event, "actor_username", None) or _("user #%(id)s") % {"id": event.actor_id}
 
 
 @admin.register(Event)
@@ -131,13 +134,13 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         "updated_at",
     ]
 
-    @admin.display(description="events")
+    @admin.display(description=gettext_lazy("events"))
     def events_display(self, endpoint: WebhookEndpoint) -> str:
         return ", ".join(endpoint.events)
 
-    @admin.display(description="secret")
+    @admin.display(description=gettext_lazy("secret"))
     def secret_display(self, endpoint: WebhookEndpoint) -> str:
-        return "whsec_••••••••  (shown only when created or rotated, through the API)"
+        return "whsec_••••••••  " + _("(shown only when created or rotated, through the API)")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -211,26 +214,29 @@ class WebhookDeliveryAdmin(ActionsOnlyAdmin):
     actions = ["retry"]
     show_full_result_count = False
 
-    @admin.display(description="event", ordering="event__type")
+    @admin.display(description=gettext_lazy("event"), ordering="event__type")
     def event_type(self, delivery: WebhookDelivery) -> str:
         return f"{delivery.event.type} #{delivery.event_id}"
 
-    @admin.display(description="endpoint", ordering="endpoint__url")
+    @admin.display(description=gettext_lazy("endpoint"), ordering="endpoint__url")
     def endpoint_url(self, delivery: WebhookDelivery) -> str:
         return delivery.endpoint.url
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_display(self, delivery: WebhookDelivery) -> str:
         return status_badge(delivery.status)
 
-    @admin.action(description="Retry selected deliveries now", permissions=["change"])
+    @admin.action(description=gettext_lazy("Retry selected deliveries now"), permissions=["change"])
     def retry(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
         run_per_row(
             self,
             request,
-            [(pk, f"delivery {pk}") for pk in queryset.order_by("pk").values_list("pk", flat=True)],
+            [(pk, _("delivery %(id)s") % {"id": pk}) for pk in queryset.order_by("pk").values_list("pk", flat=True)],
             lambda pk: services.retry_delivery(actor=request.user, delivery_id=pk),
-            done="delivery(ies) queued again",
+            done=lambda count: (
+                ngettext("%(count)d delivery queued again", "%(count)d deliveries queued again", count)
+                % {"count": count}
+            ),
         )
 
 
@@ -243,6 +249,6 @@ class EmailMessageAdmin(ReadOnlyAdmin):
     exclude = ["lease_token"]
     show_full_result_count = False
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_display(self, message: EmailMessage) -> str:
         return status_badge(message.status)

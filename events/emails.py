@@ -5,16 +5,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from email.header import Header
 from email.message import Message
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from events import outbox
 from events.metrics import EMAILS_SENT
@@ -59,20 +62,53 @@ class _Mail(EmailMultiAlternatives):
         return msg
 
 
-def render(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """Subject, text and HTML from ``events/email/<kind>{_subject.txt,.txt,.html}``."""
-    context = {"site_name": settings.SITE_NAME, **context}
-    subject = " ".join(render_to_string(f"events/email/{kind}_subject.txt", context).split())
-    text = render_to_string(f"events/email/{kind}.txt", context)
-    html = render_to_string(f"events/email/{kind}.html", context)
+def language_of(user: Any) -> str:
+    """The language a user reads their email in: theirs when they have one, else the office's."""
+    language = getattr(user, "language", None) if user is not None else None
+    codes = {code for code, _name in settings.LANGUAGES}
+    return language if language in codes else settings.LANGUAGE_CODE
+
+
+def office_time(value: datetime | None) -> str:
+    """A moment as the office reads it: its local date and time in the active language, then the zone
+    by abbreviation and name (``1 de diciembre de 2026 a las 19:27 CET (Europe/Madrid)``)."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value, timezone.get_default_timezone())
+    return f"{formats.date_format(local, 'DATETIME_FORMAT')} ({settings.TIME_ZONE})"
+
+
+def choice_label(model: str, field: str, value: Any) -> str:
+    """The label of a stored choice (an estado...) in the active language; the value if unknown."""
+    try:
+        choices = dict(apps.get_model(model)._meta.get_field(field).flatchoices)
+    except LookupError:
+        return str(value)
+    return str(choices.get(value, value))
+
+
+def render(kind: str, context: dict[str, Any], language: str | None = None) -> tuple[str, str, str]:
+    """Subject, text and HTML from ``events/email/<kind>{_subject.txt,.txt,.html}``, written in
+    ``language`` (default: the office's) with times in the office's zone."""
+    with translation.override(language or settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
+        context = {"site_name": settings.SITE_NAME, "language": translation.get_language(), **context}
+        for key, value in list(context.items()):
+            if isinstance(value, datetime):
+                context[f"{key}_display"] = office_time(value)
+        subject = " ".join(render_to_string(f"events/email/{kind}_subject.txt", context).split())
+        text = render_to_string(f"events/email/{kind}.txt", context)
+        html = render_to_string(f"events/email/{kind}.html", context)
     return subject, text, html
 
 
-def queue(*, kind: str, to: str, context: dict[str, Any], event: Event | None = None) -> EmailMessage | None:
-    """Write one outbox row (in the caller's transaction); nothing when there is no address."""
+def queue(
+    *, kind: str, to: str, context: dict[str, Any], event: Event | None = None, language: str | None = None
+) -> EmailMessage | None:
+    """Write one outbox row (in the caller's transaction), rendered in ``language``; nothing when
+    there is no address."""
     if not to:
         return None
-    subject, text, html = render(kind, context)
+    subject, text, html = render(kind, context, language)
     return EmailMessage.objects.create(
         event=event,
         kind=kind,
@@ -90,7 +126,19 @@ def _welcome(event: Event) -> list[EmailMessage | None]:
     user = _user(data.get("id"))
     to = data.get("email") or _email_of(user)
     username = data.get("username") or getattr(user, "username", "")
-    return [queue(kind="welcome", to=to, context={"username": username, "email": to}, event=event)]
+    language = data.get("language") or language_of(user)
+    context = {"username": username, "email": to, "at": event.created_at}
+    return [queue(kind="welcome", to=to, context=context, event=event, language=language)]
+
+
+class _Label:
+    """A stored choice that renders as its label in the language active at rendering time."""
+
+    def __init__(self, model: str, field: str, value: Any) -> None:
+        self.model, self.field, self.value = model, field, value
+
+    def __str__(self) -> str:
+        return choice_label(self.model, self.field, self.value)
 
 
 def _status_changed(event: Event) -> list[EmailMessage | None]:
@@ -98,12 +146,29 @@ def _status_changed(event: Event) -> list[EmailMessage | None]:
     owner = _user(_user_id(data.get("owner")))
     context = {
         "numero": data.get("numero") or data.get("id"),
-        "from_status": data.get("from"),
-        "to_status": data.get("to"),
+        "from_status": _Label("expedientes.Expediente", "estado", data.get("from")),
+        "to_status": _Label("expedientes.Expediente", "estado", data.get("to")),
         "username": getattr(owner, "username", ""),
+        "at": event.created_at,
         "data": data,
     }
-    return [queue(kind="expediente_status_changed", to=_email_of(owner), context=context, event=event)]
+    return [
+        queue(
+            kind="expediente_status_changed",
+            to=_email_of(owner),
+            context=context,
+            event=event,
+            language=language_of(owner),
+        )
+    ]
+
+
+def _amount(value: Any) -> Any:
+    """A money string as a number, so the template writes it the reader's way (``25,00`` in Spanish)."""
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return value
 
 
 def _order_confirmed(event: Event) -> list[EmailMessage | None]:
@@ -111,12 +176,21 @@ def _order_confirmed(event: Event) -> list[EmailMessage | None]:
     customer = _user(_user_id(data.get("user")))
     context = {
         "order_id": data.get("id"),
-        "total": data.get("total"),
+        "total": _amount(data.get("total")),
         "currency": data.get("currency") or "EUR",
         "items": data.get("items") or [],
         "username": getattr(customer, "username", ""),
+        "at": event.created_at,
     }
-    return [queue(kind="order_confirmed", to=_email_of(customer), context=context, event=event)]
+    return [
+        queue(
+            kind="order_confirmed",
+            to=_email_of(customer),
+            context=context,
+            event=event,
+            language=language_of(customer),
+        )
+    ]
 
 
 BUILDERS: dict[str, Callable[[Event], list[EmailMessage | None]]] = {
@@ -141,10 +215,22 @@ def queue_endpoint_disabled(endpoint: WebhookEndpoint) -> list[int]:
     if hasattr(User, "deleted_at"):
         staff = staff.filter(deleted_at__isnull=True)
     field = User.get_email_field_name()
-    context = {"url": endpoint.url, "endpoint_id": endpoint.pk, "reason": endpoint.disabled_reason}
+    context = {
+        "url": endpoint.url,
+        "endpoint_id": endpoint.pk,
+        "reason": endpoint.disabled_reason,
+        "days": f"{settings.WEBHOOK_DISABLE_AFTER_SECONDS / 86400:g}",
+        "since": endpoint.failing_since,
+        "at": endpoint.disabled_at or timezone.now(),
+    }
+    columns = [field, "language"] if hasattr(User, "language") else [field]
+    recipients: dict[str, str] = {}
+    for address, *language in staff.values_list(*columns):
+        if address:
+            recipients.setdefault(address, language[0] if language else settings.LANGUAGE_CODE)
     ids = []
-    for to in sorted({address for address in staff.values_list(field, flat=True) if address}):
-        message = queue(kind="webhook_endpoint_disabled", to=to, context=context)
+    for to in sorted(recipients):
+        message = queue(kind="webhook_endpoint_disabled", to=to, context=context, language=recipients[to])
         if message is not None:
             ids.append(message.pk)
     if ids:

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.etag import ensure_version
 from core.exceptions import Conflict, NotFound, ValidationFailed
@@ -131,8 +132,11 @@ def _check_events(patterns: list[str]) -> list[str]:
         if not is_valid_pattern(pattern):
             raise ValidationFailed.field(
                 f"events.{index}",
-                f"Unknown event type or pattern {pattern!r}; use a type such as 'order.confirmed', "
-                "a family such as 'order.*', or '*'.",
+                _(
+                    "Unknown event type or pattern %(pattern)s; use a type such as 'order.confirmed', "
+                    "a family such as 'order.*', or '*'."
+                )
+                % {"pattern": repr(pattern)},
                 code="invalid_choice",
             )
         if pattern not in cleaned:
@@ -249,9 +253,9 @@ def retry_delivery(*, actor: Any, delivery_id: int) -> WebhookDelivery:
         if delivery is None:
             raise NotFound.for_resource("Webhook delivery")
         if not delivery.endpoint.active:
-            raise Conflict("The webhook endpoint is disabled; re-enable it first.")
+            raise Conflict(_("The webhook endpoint is disabled; re-enable it first."))
         if delivery.locked_until is not None and delivery.locked_until > now:
-            raise Conflict("The delivery is being sent right now.")
+            raise Conflict(_("The delivery is being sent right now."))
         delivery.status = OutboxStatus.PENDING
         delivery.schedule_start = delivery.attempt_count
         delivery.next_attempt_at = now

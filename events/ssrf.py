@@ -11,6 +11,7 @@ import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 class UnsafeURL(ValueError):
@@ -36,10 +37,10 @@ def resolve(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError, OSError) as exc:
-        raise UnsafeURL(f"The host {host!r} cannot be resolved.") from exc
+        raise UnsafeURL(_("The host %(host)s cannot be resolved.") % {"host": repr(host)}) from exc
     addresses = sorted({str(info[4][0]) for info in infos})
     if not addresses:
-        raise UnsafeURL(f"The host {host!r} cannot be resolved.")
+        raise UnsafeURL(_("The host %(host)s cannot be resolved.") % {"host": repr(host)})
     return addresses
 
 
@@ -55,14 +56,14 @@ def check_url(url: str, *, registering: bool = False) -> None:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise UnsafeURL("The URL is not valid.") from exc
+        raise UnsafeURL(_("The URL is not valid.")) from exc
     if parts.scheme not in ("http", "https"):
-        raise UnsafeURL("Only http and https URLs are allowed.")
+        raise UnsafeURL(_("Only http and https URLs are allowed."))
     host = parts.hostname
     if not host:
-        raise UnsafeURL("The URL has no host.")
+        raise UnsafeURL(_("The URL has no host."))
     if parts.username or parts.password:
-        raise UnsafeURL("Credentials in the URL are not allowed.")
+        raise UnsafeURL(_("Credentials in the URL are not allowed."))
     if settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS:
         return
     try:
@@ -83,4 +84,7 @@ def check_address(raw: str, host: str) -> None:
     """
     address = ipaddress.ip_address(raw.split("%", 1)[0])
     if not _is_public(address):
-        raise UnsafeURL(f"The host {host!r} resolves to a non-public address ({address}).")
+        raise UnsafeURL(
+            _("The host %(host)s resolves to a non-public address (%(address)s).")
+            % {"host": repr(host), "address": address}
+        )

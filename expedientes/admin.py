@@ -14,18 +14,21 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import STAFF_ROLES
 from core.adminkit import TalliedPaginator, badge, describe_refusal, run_per_row
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, not_found_detail
 from core.storage import attachment
 from events.models import AuditEvent
 from expedientes import selectors, services, workflow
@@ -61,14 +64,14 @@ def estado_badge(estado: str) -> str:
 class AssigneeFilter(admin.SimpleListFilter):
     """Me, nobody, or one of the staff: the only people an expediente can be assigned to."""
 
-    title = "assignee"
+    title = gettext_lazy("assignee")
     parameter_name = "assignee"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         staff = get_user_model().objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("username")
         return [
-            ("me", "Assigned to me"),
-            ("none", "Unassigned"),
+            ("me", _("Assigned to me")),
+            ("none", _("Unassigned")),
             *((str(pk), username) for pk, username in staff.values_list("pk", "username")),
         ]
 
@@ -102,19 +105,19 @@ class DocumentoInline(admin.TabularInline):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="size")
+    @admin.display(description=gettext_lazy("size"))
     def size_display(self, documento: Documento) -> str:
         return filesizeformat(documento.size) if documento.size is not None else "—"
 
-    @admin.display(description="file")
+    @admin.display(description=gettext_lazy("file"))
     def download(self, documento: Documento) -> str:
         if not documento.file:
-            return "metadata only"
+            return _("metadata only")
         url = reverse(
             "admin:expedientes_expediente_documento_download",
             args=[documento.expediente_id, documento.pk],
         )
-        return format_html('<a href="{}" class="documento-download">Download</a>', url)
+        return format_html('<a href="{}" class="documento-download">{}</a>', url, _("Download"))
 
 
 def _transition_action(target: str) -> Callable[..., None]:
@@ -124,7 +127,8 @@ def _transition_action(target: str) -> Callable[..., None]:
         modeladmin.bulk_transition(request, queryset, target)
 
     action.__name__ = f"move_to_{target}"
-    return admin.action(description=f"Move selected expedientes to “{label}”", permissions=["change"])(action)
+    description = format_lazy(gettext_lazy("Move selected expedientes to “{label}”"), label=label)
+    return admin.action(description=description, permissions=["change"])(action)
 
 
 @admin.register(Expediente)
@@ -147,8 +151,8 @@ class ExpedienteAdmin(admin.ModelAdmin):
     show_full_result_count = False
     # Django only shows the search box when there are search fields; the search itself is the API's.
     search_fields = list(SEARCH_FIELDS)
-    search_help_text = (
-        "Numero, solicitante or concepto (accents and case ignored). A search matching more than "
+    search_help_text = gettext_lazy(
+        "Number, applicant or subject (accents and case ignored). A search matching more than "
         "10,000 expedientes shows an estimated count."
     )
     raw_id_fields = ["assigned_to"]
@@ -158,7 +162,7 @@ class ExpedienteAdmin(admin.ModelAdmin):
     change_form_template = "admin/expedientes/expediente/change_form.html"
 
     # --- list -----------------------------------------------------------------------------------
-    @admin.display(description="estado", ordering="estado")
+    @admin.display(description=gettext_lazy("status"), ordering="estado")
     def estado_display(self, expediente: Expediente) -> str:
         return estado_badge(expediente.estado)
 
@@ -311,13 +315,13 @@ class ExpedienteAdmin(admin.ModelAdmin):
     def _transition(self, request: HttpRequest, object_id: str) -> HttpResponse:
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
-            raise Http404("Expediente not found")
+            raise Http404(not_found_detail("Expediente"))
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
         target = request.POST.get("to", "")
         change_url = reverse("admin:expedientes_expediente_change", args=[obj.pk])
         if target not in Estado.values:
-            self.message_user(request, f"Unknown estado “{target}”.", messages.ERROR)
+            self.message_user(request, _("Unknown status “%(value)s”.") % {"value": target}, messages.ERROR)
             return HttpResponseRedirect(change_url)
         try:
             result = services.transition_expediente(
@@ -331,17 +335,20 @@ class ExpedienteAdmin(admin.ModelAdmin):
             self.message_user(request, f"{obj.numero}: {describe_refusal(exc)}", messages.ERROR)
         else:
             self.message_user(
-                request, f"{obj.numero} moved to {Estado(result.expediente.estado).label}.", messages.SUCCESS
+                request,
+                _("%(numero)s moved to %(estado)s.")
+                % {"numero": obj.numero, "estado": Estado(result.expediente.estado).label},
+                messages.SUCCESS,
             )
         return HttpResponseRedirect(change_url)
 
     def download_view(self, request: HttpRequest, object_id: str, documento_id: int) -> HttpResponseBase:
         obj = self.get_object(request, unquote(object_id))
         if obj is None or not self.has_view_permission(request, obj):
-            raise Http404("Expediente not found")
+            raise Http404(not_found_detail("Expediente"))
         documento = Documento.objects.filter(pk=documento_id, expediente=obj).first()
         if documento is None or not documento.file:
-            raise Http404("File not found")
+            raise Http404(not_found_detail("File"))
         try:
             return attachment(
                 documento.file.storage,
@@ -351,10 +358,10 @@ class ExpedienteAdmin(admin.ModelAdmin):
                 size=documento.size,
             )
         except FileNotFoundError:
-            raise Http404("File not found") from None
+            raise Http404(not_found_detail("File")) from None
 
     # --- bulk actions ---------------------------------------------------------------------------
-    @admin.action(description="Assign selected expedientes to me", permissions=["change"])
+    @admin.action(description=gettext_lazy("Assign selected expedientes to me"), permissions=["change"])
     def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Expediente]) -> None:
         run_per_row(
             self,
@@ -363,7 +370,12 @@ class ExpedienteAdmin(admin.ModelAdmin):
             lambda pk: services.update_expediente(
                 expediente_id=pk, actor=request.user, fields={"assigned_to": request.user.pk}
             ),
-            done=f"expediente(s) assigned to {request.user}",
+            done=lambda count: (
+                ngettext(
+                    "%(count)d expediente assigned to %(user)s", "%(count)d expedientes assigned to %(user)s", count
+                )
+                % {"count": count, "user": request.user}
+            ),
         )
 
     def bulk_transition(self, request: HttpRequest, queryset: QuerySet[Expediente], target: str) -> None:
@@ -372,20 +384,45 @@ class ExpedienteAdmin(admin.ModelAdmin):
             request,
             queryset.order_by("numero").values_list("pk", "numero"),
             lambda pk: services.transition_expediente(expediente_id=pk, actor=request.user, to=target),
-            done=f"expediente(s) moved to {Estado(target).label}",
+            done=lambda count: (
+                ngettext("%(count)d expediente moved to %(estado)s", "%(count)d expedientes moved to %(estado)s", count)
+                % {"count": count, "estado": Estado(target).label}
+            ),
         )
+
+
+def _field_label(field: str) -> str:
+    """A recorded field by its name in the active language (``estado`` reads ``status`` in English)."""
+    try:
+        return str(getattr(Expediente._meta.get_field(field), "verbose_name", field))
+    except FieldDoesNotExist:
+        return field
+
+
+def _shown(field: str, value: Any) -> Any:
+    """An estado in the history reads as its label; every other value as recorded."""
+    if field == "estado" and value in Estado.values:
+        return Estado(value).label
+    return value
 
 
 def history_row(event: AuditEvent, names: dict[int, str]) -> dict[str, Any]:
     changes = event.changes or {}
+    if event.actor_id is None:
+        actor = _("system")
+    else:
+        actor = names.get(event.actor_id) or _("user #%(id)s") % {"id": event.actor_id}
     return {
         "at": event.created_at,
-        "actor": names.get(event.actor_id, f"user #{event.actor_id}") if event.actor_id is not None else "system",
+        "actor": actor,
         "action": event.action,
+        "action_label": AuditEvent.Action(event.action).label
+        if event.action in AuditEvent.Action.values
+        else event.action,
         "changes": [
-            {"field": field, "old": value[0], "new": value[1]}
+            {"field": _field_label(field), "old": _shown(field, value[0]), "new": _shown(field, value[1])}
             if isinstance(value, list) and len(value) == 2
-            else {"field": field, "old": None, "new": value}
+            else {"field": _field_label(field), "old": None, "new": _shown(field, value)}
             for field, value in changes.items()
         ],
     }

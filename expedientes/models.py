@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel, VersionedModel
 from core.search import document_index, search_document
@@ -21,20 +22,20 @@ SEARCH_FIELDS = ("numero", "solicitante", "concepto")
 
 
 class Estado(models.TextChoices):
-    INICIADO = "iniciado", "Iniciado"
-    EN_REVISION = "en_revision", "En revisión"
-    REQUIERE_SUBSANACION = "requiere_subsanacion", "Requiere subsanación"
-    APROBADO = "aprobado", "Aprobado"
-    RECHAZADO = "rechazado", "Rechazado"
-    ARCHIVADO = "archivado", "Archivado"
+    INICIADO = "iniciado", _("Opened")
+    EN_REVISION = "en_revision", _("Under review")
+    REQUIERE_SUBSANACION = "requiere_subsanacion", _("Needs correction")
+    APROBADO = "aprobado", _("Approved")
+    RECHAZADO = "rechazado", _("Rejected")
+    ARCHIVADO = "archivado", _("Archived")
 
 
 class TipoDocumento(models.TextChoices):
-    SOLICITUD = "solicitud", "Solicitud"
-    ANEXO = "anexo", "Anexo"
-    RESOLUCION = "resolucion", "Resolución"
-    NOTIFICACION = "notificacion", "Notificación"
-    OTRO = "otro", "Otro"
+    SOLICITUD = "solicitud", _("Application")
+    ANEXO = "anexo", _("Annex")
+    RESOLUCION = "resolucion", _("Decision")
+    NOTIFICACION = "notificacion", _("Notice")
+    OTRO = "otro", _("Other")
 
 
 class ExpedienteManager(models.Manager["Expediente"]):
@@ -44,13 +45,16 @@ class ExpedienteManager(models.Manager["Expediente"]):
 
 
 class Expediente(VersionedModel):
-    numero = models.CharField(max_length=NUMERO_MAX_LENGTH)
-    solicitante = models.CharField(max_length=SOLICITANTE_MAX_LENGTH)
-    concepto = models.TextField(blank=True, default="")
-    estado = models.CharField(max_length=32, choices=Estado.choices, default=Estado.INICIADO)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="expedientes")
+    numero = models.CharField(_("number"), max_length=NUMERO_MAX_LENGTH)
+    solicitante = models.CharField(_("applicant"), max_length=SOLICITANTE_MAX_LENGTH)
+    concepto = models.TextField(_("subject"), blank=True, default="")
+    estado = models.CharField(_("status"), max_length=32, choices=Estado.choices, default=Estado.INICIADO)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="expedientes", verbose_name=_("owner")
+    )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -59,7 +63,7 @@ class Expediente(VersionedModel):
     # Kept by triggers on expedientes_documento (migration 0004), in the same transaction as the
     # documento's insert or delete: lists read a column instead of counting per row. Never written
     # by the ORM once the row exists (see save).
-    documentos_count = models.PositiveIntegerField("documentos", default=0, db_default=0, editable=False)
+    documentos_count = models.PositiveIntegerField(_("documents"), default=0, db_default=0, editable=False)
     # What ``search`` reads (API and admin): numero, solicitante and concepto folded into one stored,
     # trigram-indexed column by PostgreSQL itself (see core.search).
     search_document = models.GeneratedField(
@@ -69,6 +73,8 @@ class Expediente(VersionedModel):
     objects = ExpedienteManager()
 
     class Meta:
+        verbose_name = _("expediente")
+        verbose_name_plural = _("expedientes")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["numero"], name="expedientes_numero_unique"),
@@ -116,19 +122,28 @@ class Expediente(VersionedModel):
 class Documento(TimeStampedModel):
     """A document attached to an expediente: metadata only, or metadata plus a stored file."""
 
-    expediente = models.ForeignKey(Expediente, on_delete=models.PROTECT, related_name="documentos")
-    nombre = models.CharField(max_length=NOMBRE_MAX_LENGTH)
-    tipo = models.CharField(max_length=20, choices=TipoDocumento.choices, default=TipoDocumento.OTRO)
+    expediente = models.ForeignKey(
+        Expediente, on_delete=models.PROTECT, related_name="documentos", verbose_name=_("expediente")
+    )
+    nombre = models.CharField(_("name"), max_length=NOMBRE_MAX_LENGTH)
+    tipo = models.CharField(_("type"), max_length=20, choices=TipoDocumento.choices, default=TipoDocumento.OTRO)
     # Server-generated storage name; the client's filename never reaches the storage backend.
-    file = models.FileField(max_length=255, blank=True, default="")
-    content_type = models.CharField(max_length=100, null=True, blank=True)
-    size = models.BigIntegerField(null=True, blank=True)
-    sha256 = models.CharField(max_length=64, null=True, blank=True)
+    file = models.FileField(_("file"), max_length=255, blank=True, default="")
+    content_type = models.CharField(_("content type"), max_length=100, null=True, blank=True)
+    size = models.BigIntegerField(_("size"), null=True, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, null=True, blank=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
 
     class Meta:
+        verbose_name = _("documento")
+        verbose_name_plural = _("documentos")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(

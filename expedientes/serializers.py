@@ -9,12 +9,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import StrictCharField
-from core.representation import FastRepresentation
+from core.representation import FastRepresentation, api_data
 from events.models import AuditEvent
 from expedientes import workflow
 from expedientes.models import (
@@ -44,12 +46,12 @@ class FullMatchRegexValidator(RegexValidator):
 
 def _not_whitespace(value: str) -> None:
     if not value.strip():
-        raise serializers.ValidationError("This field may not be blank.", code="blank")
+        raise serializers.ValidationError(_("This field may not be blank."), code="blank")
 
 
 def _no_control_characters(value: str) -> None:
     if any(ord(char) < 32 and char not in "\t\n\r" for char in value):
-        raise serializers.ValidationError("Control characters are not allowed.", code="invalid")
+        raise serializers.ValidationError(_("Control characters are not allowed."), code="invalid")
 
 
 # --- input ------------------------------------------------------------------------------------
@@ -60,7 +62,7 @@ class ExpedienteCreateSerializer(serializers.Serializer):
         trim_whitespace=False,
         validators=[
             FullMatchRegexValidator(
-                NUMERO_REGEX, message="Use 1 to 50 characters of A-Z a-z 0-9 - / _ .", code="invalid"
+                NUMERO_REGEX, message=gettext_lazy("Use 1 to 50 characters of A-Z a-z 0-9 - / _ ."), code="invalid"
             )
         ],
     )
@@ -110,7 +112,7 @@ class DocumentoUploadSerializer(serializers.Serializer):
         upload = attrs.get("file")
         if upload is None:
             # Without a file the form is a metadata-only documento: the JSON rules apply.
-            missing = {name: ["This field is required."] for name in ("nombre", "tipo") if name not in attrs}
+            missing = {name: [_("This field is required.")] for name in ("nombre", "tipo") if name not in attrs}
             if missing:
                 raise serializers.ValidationError(missing, code="required")
         if "nombre" not in attrs:
@@ -207,8 +209,8 @@ class HistoryEntrySerializer(FastRepresentation, serializers.ModelSerializer):
 
 def representation(expediente: Expediente, user: Any = None) -> dict[str, Any]:
     """The expediente as the API shows it; for event payloads when ``user`` is None."""
-    return dict(ExpedienteSerializer(expediente, context={"user": user}).data)
+    return api_data(ExpedienteSerializer(expediente, context={"user": user}))
 
 
 def documento_representation(documento: Documento) -> dict[str, Any]:
-    return dict(DocumentoSerializer(documento).data)
+    return api_data(DocumentoSerializer(documento))

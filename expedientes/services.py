@@ -14,6 +14,8 @@ from typing import IO, Any
 from django.contrib.auth import get_user_model
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.permissions import is_staff_user
 from core.etag import ensure_version
@@ -66,7 +68,7 @@ def create_expediente(*, actor: Any, numero: str, solicitante: str, concepto: st
                 )
         except IntegrityError as exc:
             if _is_unique_numero_violation(exc):
-                message = "An expediente with this numero already exists."
+                message = _("An expediente with this numero already exists.")
                 raise Conflict(message, errors=[{"field": "numero", "message": message, "code": "unique"}]) from None
             raise
         data = representation(expediente)
@@ -86,9 +88,15 @@ def _check_transition(expediente: Expediente, target: str, actor: Any, field: st
     allowed = workflow.allowed_targets(expediente.estado, actor, expediente.owner_id)
     rule = workflow.rule_for(expediente.estado, target)
     if rule is None:
-        raise InvalidTransition(f"Cannot go from {expediente.estado} to {target}.", allowed=allowed, field=field)
+        raise InvalidTransition(
+            _("Cannot go from %(from)s to %(to)s.") % {"from": expediente.estado, "to": target},
+            allowed=allowed,
+            field=field,
+        )
     if not workflow.may_take(rule, actor, expediente.owner_id):
-        raise PermissionDeniedError(f"Only staff may move an expediente from {expediente.estado} to {target}.")
+        raise PermissionDeniedError(
+            _("Only staff may move an expediente from %(from)s to %(to)s.") % {"from": expediente.estado, "to": target}
+        )
 
 
 def _record_transition(expediente: Expediente, source: str, actor: Any, comment: str = "") -> None:
@@ -143,9 +151,9 @@ def _validate_assignee(user_id: int | None) -> None:
         return
     user = get_user_model().objects.filter(pk=user_id, is_active=True, deleted_at__isnull=True).first()
     if user is None:
-        raise ValidationFailed.field("assigned_to", "No active user with this id.", code="does_not_exist")
+        raise ValidationFailed.field("assigned_to", _("No active user with this id."), code="does_not_exist")
     if not is_staff_user(user):
-        raise ValidationFailed.field("assigned_to", "Expedientes can only be assigned to staff.", code="invalid")
+        raise ValidationFailed.field("assigned_to", _("Expedientes can only be assigned to staff."), code="invalid")
 
 
 def update_expediente(
@@ -173,7 +181,7 @@ def update_expediente(
         changes = diff(before, after)
         if "assigned_to" in changes:
             if not is_staff_user(actor):
-                raise PermissionDeniedError("Only staff may assign expedientes.")
+                raise PermissionDeniedError(_("Only staff may assign expedientes."))
             _validate_assignee(changes["assigned_to"][1])
 
         target = fields.get("estado")
@@ -184,7 +192,7 @@ def update_expediente(
         if not changes and target is None:
             return expediente
 
-        for name, (_, new) in changes.items():
+        for name, (_old, new) in changes.items():
             setattr(expediente, "assigned_to_id" if name == "assigned_to" else name, new)
         if target is not None:
             expediente.estado = target
@@ -213,13 +221,18 @@ def delete_expediente(*, expediente_id: int, actor: Any, expected_versions: set[
         ensure_version(expediente.version, expected_versions)
         if expediente.estado != Estado.INICIADO:
             raise InvalidTransition(
-                f"Only an expediente in {Estado.INICIADO.value} can be deleted; this one is {expediente.estado}.",
+                _("Only an expediente in %(allowed)s can be deleted; this one is %(estado)s.")
+                % {"allowed": Estado.INICIADO.value, "estado": expediente.estado},
                 allowed=workflow.allowed_targets(expediente.estado, actor, expediente.owner_id),
                 field="estado",
             )
         count = expediente.documentos.count()
         if count:
-            message = f"The expediente has {count} documento(s); delete them first."
+            message = ngettext(
+                "The expediente has %(count)d documento; delete it first.",
+                "The expediente has %(count)d documentos; delete them first.",
+                count,
+            ) % {"count": count}
             raise HasDependents(message, errors=[{"field": "documentos", "message": message, "code": "has_dependents"}])
         data = representation(expediente)
         pk = expediente.pk
@@ -256,7 +269,7 @@ def add_documento(
         stored_name = _store(upload) if upload is not None else ""
         expediente = _lock(expediente_id)
         if expediente.estado == Estado.ARCHIVADO:
-            raise Conflict("Documentos cannot be added to an archivado expediente.")
+            raise Conflict(_("Documentos cannot be added to an archivado expediente."))
         documento = Documento(expediente=expediente, nombre=nombre, tipo=tipo, uploaded_by=actor)
         if inspected is not None:
             documento.file.name = stored_name
@@ -294,7 +307,7 @@ def delete_documento(*, documento_id: int, actor: Any) -> None:
             if expediente.owner_id != actor.pk:
                 raise NotFound.for_resource("Documento")
             if expediente.estado != Estado.INICIADO:
-                raise PermissionDeniedError("Documentos can only be removed by their owner while iniciado.")
+                raise PermissionDeniedError(_("Documentos can only be removed by their owner while iniciado."))
         data = documento_representation(documento)
         stored_name = documento.file.name
         pk = documento.pk

@@ -11,6 +11,7 @@ from typing import IO, Any
 import filetype
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
+from django.utils.translation import gettext as _
 
 from core.exceptions import PayloadTooLarge, UnsupportedMediaType
 
@@ -34,10 +35,8 @@ def max_bytes() -> int:
 
 def too_large() -> PayloadTooLarge:
     limit = max_bytes()
-    return PayloadTooLarge(
-        f"Files may be at most {limit} bytes.",
-        errors=[{"field": "file", "message": f"Files may be at most {limit} bytes.", "code": "max_size"}],
-    )
+    message = _("Files may be at most %(limit)d bytes.") % {"limit": limit}
+    return PayloadTooLarge(message, errors=[{"field": "file", "message": message, "code": "max_size"}])
 
 
 def check_content_length(meta: dict[str, Any]) -> None:
@@ -133,7 +132,9 @@ def inspect(stream: IO[bytes]) -> Inspected:
         content_type = TEXT
     stream.seek(0)
     if content_type is None:
-        detected = mime or "unrecognised binary data"
-        message = f"Unsupported file type ({detected}); allowed: pdf, png, jpeg, plain text, docx, odt."
+        detected = mime or _("unrecognised binary data")
+        message = _("Unsupported file type (%(detected)s); allowed: pdf, png, jpeg, plain text, docx, odt.") % {
+            "detected": detected
+        }
         raise UnsupportedMediaType(message, errors=[{"field": "file", "message": message, "code": "unsupported"}])
     return Inspected(content_type=content_type, size=size, sha256=digest.hexdigest())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -13,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.etag import expected_versions, set_etag
-from core.exceptions import NotFound
+from core.exceptions import NotFound, not_found_detail
 from core.filters import ValidatedOrderingFilter
 from core.parsers import ORJSONParser
 from core.storage import attachment
@@ -264,6 +265,6 @@ class DocumentoDownloadView(DocumentoScopedMixin, generics.GenericAPIView):
             )
         except FileNotFoundError:  # metadata only, or the stored object is gone
             raise NotFound(
-                "File not found",
-                errors=[{"field": None, "message": "This documento has no file.", "code": "not_found"}],
+                not_found_detail("File"),
+                errors=[{"field": None, "message": _("This documento has no file."), "code": "not_found"}],
             ) from None

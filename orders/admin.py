@@ -15,6 +15,9 @@ from django.contrib import admin, messages
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.adminkit import ActionsOnlyAdmin, TalliedPaginator, badge, describe_refusal, run_per_row
 from core.exceptions import ApplicationError
@@ -38,8 +41,14 @@ STATUS_COLOURS: dict[str, str] = {
 }
 
 
-def status_badge(status: str) -> str:
-    return badge("status", status, status, STATUS_COLOURS.get(status))
+def status_badge(status: str, choices: type[OrderStatus] | type[PaymentStatus] = OrderStatus) -> str:
+    """The status as a coloured pill with its label (an order's or, with ``PaymentStatus``, a payment's)."""
+    label = choices(status).label if status in choices.values else status
+    return badge("status", status, label, STATUS_COLOURS.get(status))
+
+
+def _refunded(count: int) -> str:
+    return ngettext("%(count)d payment refunded", "%(count)d payments refunded", count) % {"count": count}
 
 
 class ServiceErrorsAsMessages:
@@ -76,7 +85,7 @@ class CategoryAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
             .annotate(products_count=Coalesce(Subquery(products.values("n"), output_field=IntegerField()), 0))
         )
 
-    @admin.display(description="products", ordering="products_count")
+    @admin.display(description=gettext_lazy("products"), ordering="products_count")
     def products_count(self, category: Category) -> int:
         return category.products_count  # type: ignore[attr-defined]
 
@@ -106,13 +115,13 @@ class ProductForm(forms.ModelForm):
         # The database refuses negative stock (orders_product_stock_non_negative); say so politely.
         stock: int = self.cleaned_data["stock"]
         if stock is not None and stock < 0:
-            raise forms.ValidationError("Stock cannot be negative.", code="min_value")
+            raise forms.ValidationError(_("Stock cannot be negative."), code="min_value")
         return stock
 
     def clean_price(self) -> Any:
         price = self.cleaned_data["price"]
         if price is not None and price < 0:
-            raise forms.ValidationError("Price cannot be negative.", code="min_value")
+            raise forms.ValidationError(_("Price cannot be negative."), code="min_value")
         return price
 
 
@@ -189,24 +198,30 @@ class PaymentInline(ReadOnlyInline):
         "created_at",
     )
 
-    @admin.display(description="status")
+    @admin.display(description=gettext_lazy("status"))
     def payment_status(self, payment: Payment) -> str:
-        return status_badge(payment.status)
+        return status_badge(payment.status, PaymentStatus)
 
 
 def _order_action(action: str) -> Callable[..., None]:
+    target = OrderStatus(TRANSITIONS[action].target)
+
     def run(modeladmin: OrderAdmin, request: HttpRequest, queryset: QuerySet[Order]) -> None:
-        rows = [(pk, f"order {pk}") for pk in queryset.order_by("pk").values_list("pk", flat=True)]
+        rows = [(pk, _("order %(id)s") % {"id": pk}) for pk in queryset.order_by("pk").values_list("pk", flat=True)]
         run_per_row(
             modeladmin,
             request,
             rows,
             lambda pk: services.transition_order(actor=request.user, order_id=pk, action=action),
-            done=f"order(s) {TRANSITIONS[action].target}",
+            done=lambda count: (
+                ngettext("%(count)d order moved to %(status)s", "%(count)d orders moved to %(status)s", count)
+                % {"count": count, "status": target.label}
+            ),
         )
 
     run.__name__ = f"order_{action}"
-    return admin.action(description=f"{action.capitalize()} selected orders", permissions=["change"])(run)
+    description = format_lazy(gettext_lazy("Mark selected orders as “{status}”"), status=target.label)
+    return admin.action(description=description, permissions=["change"])(run)
 
 
 @admin.register(Order)
@@ -240,27 +255,30 @@ class OrderAdmin(ActionsOnlyAdmin):
             .annotate(items_count=Coalesce(Subquery(lines.values("n"), output_field=IntegerField()), 0))
         )
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_display(self, order: Order) -> str:
         return status_badge(order.status)
 
-    @admin.display(description="items", ordering="items_count")
+    @admin.display(description=gettext_lazy("items"), ordering="items_count")
     def items_count(self, order: Order) -> int:
         return order.items_count  # type: ignore[attr-defined]
 
-    @admin.action(description="Refund the succeeded payments of selected orders", permissions=["change"])
+    @admin.action(description=gettext_lazy("Refund the succeeded payments of selected orders"), permissions=["change"])
     def refund_payments(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         payments = Payment.objects.filter(order__in=queryset, status=PaymentStatus.SUCCEEDED).order_by("pk")
-        rows = [(pk, f"payment {pk} (order {order_id})") for pk, order_id in payments.values_list("pk", "order_id")]
+        rows = [
+            (pk, _("payment %(id)s (order %(order)s)") % {"id": pk, "order": order_id})
+            for pk, order_id in payments.values_list("pk", "order_id")
+        ]
         if not rows:
-            self.message_user(request, "None of the selected orders has a succeeded payment.", messages.WARNING)
+            self.message_user(request, _("None of the selected orders has a succeeded payment."), messages.WARNING)
             return
         run_per_row(
             self,
             request,
             rows,
             lambda pk: payment_services.refund_payment(actor=request.user, payment_id=pk),
-            done="payment(s) refunded",
+            done=_refunded,
         )
 
 
@@ -296,19 +314,19 @@ class PaymentAdmin(ActionsOnlyAdmin):
     )
     actions = ["refund"]
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_display(self, payment: Payment) -> str:
-        return status_badge(payment.status)
+        return status_badge(payment.status, PaymentStatus)
 
-    @admin.action(description="Refund selected payments", permissions=["change"])
+    @admin.action(description=gettext_lazy("Refund selected payments"), permissions=["change"])
     def refund(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
-        rows = [(pk, f"payment {pk}") for pk in queryset.order_by("pk").values_list("pk", flat=True)]
+        rows = [(pk, _("payment %(id)s") % {"id": pk}) for pk in queryset.order_by("pk").values_list("pk", flat=True)]
         run_per_row(
             self,
             request,
             rows,
             lambda pk: payment_services.refund_payment(actor=request.user, payment_id=pk),
-            done="payment(s) refunded",
+            done=_refunded,
         )
 
 

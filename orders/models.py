@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel, VersionedModel
 from core.search import trigram_index
@@ -15,12 +16,13 @@ DEFAULT_CURRENCY = "EUR"
 
 
 class Category(VersionedModel):
-    name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "categories"
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
         constraints = [models.UniqueConstraint(Lower("name"), name="orders_category_name_ci_unique")]
 
     def __str__(self) -> str:
@@ -28,14 +30,23 @@ class Category(VersionedModel):
 
 
 class Product(VersionedModel):
-    name = models.CharField(max_length=200)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products", null=True, blank=True)
-    price = models.DecimalField(max_digits=12, decimal_places=2)
-    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
-    stock = models.IntegerField(default=0)
-    active = models.BooleanField(default=True)
+    name = models.CharField(_("name"), max_length=200)
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        related_name="products",
+        null=True,
+        blank=True,
+        verbose_name=_("category"),
+    )
+    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default=DEFAULT_CURRENCY)
+    stock = models.IntegerField(_("stock"), default=0)
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["-created_at", "-id"]
         constraints = [
             # The last line of defence against overselling: no code path can push stock below zero.
@@ -54,20 +65,28 @@ class Product(VersionedModel):
 
 
 class Cart(TimeStampedModel):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart", verbose_name=_("user")
+    )
+
+    class Meta:
+        verbose_name = _("cart")
+        verbose_name_plural = _("carts")
 
     def __str__(self) -> str:
         return f"cart of {self.user_id}"
 
 
 class CartItem(models.Model):
-    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items", verbose_name=_("cart"))
     # A product leaving the catalog just leaves the carts; orders keep it (PROTECT on OrderItem).
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="cart_items")
-    quantity = models.PositiveIntegerField()
-    added_at = models.DateTimeField(auto_now_add=True)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="cart_items", verbose_name=_("product"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+    added_at = models.DateTimeField(_("added"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("cart item")
+        verbose_name_plural = _("cart items")
         ordering = ["added_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["cart", "product"], name="orders_cartitem_one_line_per_product"),
@@ -79,23 +98,27 @@ class CartItem(models.Model):
 
 
 class OrderStatus(models.TextChoices):
-    PENDING = "pending"
-    CONFIRMED = "confirmed"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    SHIPPED = "shipped"
-    DELIVERED = "delivered"
-    CANCELLED = "cancelled"
+    PENDING = "pending", _("Pending")
+    CONFIRMED = "confirmed", _("Confirmed")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Order(VersionedModel):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
-    status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING)
-    total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
-    shipping_address = models.CharField(max_length=500, blank=True, default="")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    currency = models.CharField(_("currency"), max_length=3, default=DEFAULT_CURRENCY)
+    shipping_address = models.CharField(_("shipping address"), max_length=500, blank=True, default="")
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -120,14 +143,18 @@ class Order(VersionedModel):
 class OrderItem(models.Model):
     """A line with the product's name and price as they were when the order was placed."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
-    name = models.CharField(max_length=200)
-    quantity = models.PositiveIntegerField()
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
-    line_total = models.DecimalField(max_digits=12, decimal_places=2)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items", verbose_name=_("order"))
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="order_items", verbose_name=_("product")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    line_total = models.DecimalField(_("line total"), max_digits=12, decimal_places=2)
 
     class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gte=1), name="orders_orderitem_quantity_positive"),
@@ -138,10 +165,10 @@ class OrderItem(models.Model):
 
 
 class PaymentStatus(models.TextChoices):
-    PENDING = "pending"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    REFUNDED = "refunded"
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    REFUNDED = "refunded", _("Refunded")
 
 
 class Payment(TimeStampedModel):
@@ -152,18 +179,20 @@ class Payment(TimeStampedModel):
     At most one live (pending or succeeded) payment per order, enforced by the database.
     """
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
-    currency = models.CharField(max_length=3, default=DEFAULT_CURRENCY)
-    status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
-    provider = models.CharField(max_length=20)
-    payment_method = models.CharField(max_length=100)
-    idempotency_key = models.CharField(max_length=100, unique=True)
-    transaction_id = models.CharField(max_length=255, blank=True, default="")
-    refund_id = models.CharField(max_length=255, blank=True, default="")
-    failure_reason = models.CharField(max_length=500, blank=True, default="")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments", verbose_name=_("order"))
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default=DEFAULT_CURRENCY)
+    status = models.CharField(_("status"), max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    provider = models.CharField(_("provider"), max_length=20)
+    payment_method = models.CharField(_("payment method"), max_length=100)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    transaction_id = models.CharField(_("transaction id"), max_length=255, blank=True, default="")
+    refund_id = models.CharField(_("refund id"), max_length=255, blank=True, default="")
+    failure_reason = models.CharField(_("failure reason"), max_length=500, blank=True, default="")
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(

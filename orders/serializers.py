@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.fields import StrictCharField, StrictStringsModelSerializer
@@ -30,7 +31,7 @@ class CategorySerializer(StrictStringsModelSerializer):
         # Uniqueness (name case-insensitively, slug) is the service's 409 conflict, like every other duplicate.
         value = value.strip()
         if not value:
-            raise serializers.ValidationError("This field may not be blank.", code="blank")
+            raise serializers.ValidationError(_("This field may not be blank."), code="blank")
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

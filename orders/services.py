@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, ProtectedError, Value, When
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.permissions import is_staff_user
 from core.etag import ensure_version
@@ -20,6 +22,7 @@ from core.exceptions import (
     PermissionDeniedError,
     ValidationFailed,
 )
+from core.representation import api_data
 from events.services import diff, record
 from orders import selectors
 from orders.models import Cart, CartItem, Category, Order, OrderItem, Product
@@ -30,9 +33,15 @@ from orders.workflow import RELEASING_STATUSES, TRANSITIONS, allowed_actions, ma
 
 
 def _fields(obj: Any, serializer: type) -> dict[str, Any]:
-    data = dict(serializer(obj).data)
+    data = api_data(serializer(obj))
     data.pop("id", None)
     return data
+
+
+_CATEGORY_TAKEN = {
+    "name": gettext_lazy("A category with this name already exists."),
+    "slug": gettext_lazy("A category with this slug already exists."),
+}
 
 
 def _category_clash(*, name: str | None, slug: str | None, exclude: int | None = None) -> Conflict | None:
@@ -40,9 +49,9 @@ def _category_clash(*, name: str | None, slug: str | None, exclude: int | None =
     others = Category.objects.exclude(pk=exclude) if exclude is not None else Category.objects.all()
     errors = []
     if name is not None and others.filter(name__iexact=name).exists():
-        errors.append({"field": "name", "message": "A category with this name already exists.", "code": "unique"})
+        errors.append({"field": "name", "message": str(_CATEGORY_TAKEN["name"]), "code": "unique"})
     if slug is not None and others.filter(slug=slug).exists():
-        errors.append({"field": "slug", "message": "A category with this slug already exists.", "code": "unique"})
+        errors.append({"field": "slug", "message": str(_CATEGORY_TAKEN["slug"]), "code": "unique"})
     if not errors:
         return None
     return Conflict(f"{errors[0]['field']}: {errors[0]['message']}", errors=errors)
@@ -52,7 +61,7 @@ def _category_integrity_conflict(exc: IntegrityError) -> Conflict:
     # A concurrent writer took the value between our check and the insert: same answer as the check.
     constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) or ""
     field = "slug" if "slug" in constraint else "name"
-    message = f"A category with this {field} already exists."
+    message = str(_CATEGORY_TAKEN[field])
     return Conflict(f"{field}: {message}", errors=[{"field": field, "message": message, "code": "unique"}])
 
 
@@ -110,7 +119,7 @@ def delete_category(*, actor: Any, category_id: int, expected: set[int] | None) 
             with transaction.atomic():
                 category.delete()
         except ProtectedError:
-            raise HasDependents("The category still has products")
+            raise HasDependents(_("The category still has products"))
         record(actor=actor, entity_type="category", entity_id=category_id, action="delete", changes=diff(before, {}))
 
 
@@ -154,7 +163,7 @@ def delete_product(*, actor: Any, product_id: int, expected: set[int] | None) ->
             with transaction.atomic():
                 product.delete()
         except ProtectedError:
-            raise HasDependents("The product appears in orders")
+            raise HasDependents(_("The product appears in orders"))
         record(actor=actor, entity_type="product", entity_id=product_id, action="delete", changes=diff(before, {}))
 
 
@@ -162,7 +171,7 @@ def delete_product(*, actor: Any, product_id: int, expected: set[int] | None) ->
 
 
 def _locked_cart(user: Any) -> Cart:
-    cart, _ = Cart.objects.get_or_create(user=user)
+    cart, _created = Cart.objects.get_or_create(user=user)
     # Serialises concurrent edits of one cart (two tabs adding the same product).
     return Cart.objects.select_for_update().get(pk=cart.pk)
 
@@ -170,7 +179,7 @@ def _locked_cart(user: Any) -> Cart:
 def _sellable(product_id: int, field: str = "product_id") -> Product:
     product = Product.objects.filter(pk=product_id, active=True).first()
     if product is None:
-        raise ValidationFailed.field(field, "Unknown or inactive product.", code="does_not_exist")
+        raise ValidationFailed.field(field, _("Unknown or inactive product."), code="does_not_exist")
     return product
 
 
@@ -184,7 +193,9 @@ def add_to_cart(*, user: Any, product_id: int, quantity: int) -> None:
             CartItem.objects.create(cart=cart, product=product, quantity=quantity)
             return
         if item.quantity + quantity > MAX_QUANTITY:
-            raise ValidationFailed.field("quantity", f"The line would exceed {MAX_QUANTITY} units.", code="max_value")
+            raise ValidationFailed.field(
+                "quantity", _("The line would exceed %(maximum)d units.") % {"maximum": MAX_QUANTITY}, code="max_value"
+            )
         item.quantity += quantity
         item.save(update_fields=["quantity"])
 
@@ -200,7 +211,7 @@ def set_cart_quantity(*, user: Any, product_id: int, quantity: int) -> None:
 def remove_from_cart(*, user: Any, product_id: int) -> None:
     """Drop a line; ``404 Cart item not found`` when there is none."""
     with transaction.atomic():
-        deleted, _ = CartItem.objects.filter(cart__user=user, product_id=product_id).delete()
+        deleted, _by_model = CartItem.objects.filter(cart__user=user, product_id=product_id).delete()
         if not deleted:
             raise NotFound.for_resource("Cart item")
 
@@ -214,7 +225,7 @@ def clear_cart(*, user: Any) -> None:
 
 def order_data(order: Order) -> dict[str, Any]:
     """The order's API representation, as events carry it."""
-    return dict(OrderSerializer(selectors.order_with_lines(order.pk)).data)
+    return api_data(OrderSerializer(selectors.order_with_lines(order.pk)))
 
 
 # numeric(12,2): line totals and order totals beyond it would fail in the database (500).
@@ -227,14 +238,15 @@ def _ensure_storable_amounts(lines: list[OrderItem], total: Decimal) -> None:
     errors = [
         {
             "field": f"items.{index}.quantity",
-            "message": f"The line total may not exceed {MAX_AMOUNT}.",
+            "message": _("The line total may not exceed %(maximum)s.") % {"maximum": MAX_AMOUNT},
             "code": "max_value",
         }
         for index, line in enumerate(lines)
         if line.line_total > MAX_AMOUNT
     ]
     if not errors and total > MAX_AMOUNT:
-        errors = [{"field": "items", "message": f"The order total may not exceed {MAX_AMOUNT}.", "code": "max_value"}]
+        message = _("The order total may not exceed %(maximum)s.") % {"maximum": MAX_AMOUNT}
+        errors = [{"field": "items", "message": message, "code": "max_value"}]
     if errors:
         raise ValidationFailed(f"{errors[0]['field']}: {errors[0]['message']}", errors=errors)
 
@@ -254,7 +266,7 @@ def place_order(*, user: Any, items: list[dict[str, Any]], shipping_address: str
         for product in Product.objects.select_for_update().filter(pk__in=sorted(wanted)).order_by("pk")
     }
     errors = [
-        {"field": f"items.{index}.product_id", "message": "Unknown or inactive product.", "code": "does_not_exist"}
+        {"field": f"items.{index}.product_id", "message": _("Unknown or inactive product."), "code": "does_not_exist"}
         for index, item in enumerate(items)
         if item["product_id"] not in products or not products[item["product_id"]].active
     ]
@@ -262,18 +274,19 @@ def place_order(*, user: Any, items: list[dict[str, Any]], shipping_address: str
         raise ValidationFailed(f"{errors[0]['field']}: {errors[0]['message']}", errors=errors)
     currencies = {product.currency for product in products.values()}
     if len(currencies) > 1:
-        raise ValidationFailed.field("items", "All products of an order must share one currency.")
+        raise ValidationFailed.field("items", _("All products of an order must share one currency."))
     short = [
         {
             "field": f"items.{index}.quantity",
-            "message": f"Only {products[item['product_id']].stock} left of {products[item['product_id']].name}.",
+            "message": _("Only %(stock)d left of %(name)s.")
+            % {"stock": products[item["product_id"]].stock, "name": products[item["product_id"]].name},
             "code": "insufficient_stock",
         }
         for index, item in enumerate(items)
         if products[item["product_id"]].stock < wanted[item["product_id"]]
     ]
     if short:
-        raise InsufficientStock(f"Not enough stock: {short[0]['message']}", errors=short)
+        raise InsufficientStock(_("Not enough stock: %(detail)s") % {"detail": short[0]["message"]}, errors=short)
     lines = [
         OrderItem(
             product=products[item["product_id"]],
@@ -365,15 +378,15 @@ def transition_order(*, actor: Any, order_id: int, action: str, expected: set[in
         if step is None:
             # Not in the table at all: "anything else" of API.md §5, judged like any other step.
             raise InvalidTransition(
-                f"Cannot {action} an order: no such action",
+                _("Cannot %(action)s an order: no such action") % {"action": action},
                 allowed=allowed_actions(order.status, is_staff=is_staff, is_owner=is_owner),
                 field="action",
             )
         if not may_take(step, is_staff=is_staff, is_owner=is_owner):
-            raise PermissionDeniedError(f"Only staff may {action} an order.")
+            raise PermissionDeniedError(_("Only staff may %(action)s an order.") % {"action": action})
         if order.status not in step.sources:
             raise InvalidTransition(
-                f"Cannot {action} an order that is {order.status}",
+                _("Cannot %(action)s an order that is %(status)s") % {"action": action, "status": order.status},
                 allowed=allowed_actions(order.status, is_staff=is_staff, is_owner=is_owner),
                 field="action",
             )

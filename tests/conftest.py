@@ -68,6 +68,9 @@ def _test_settings(settings: Any, tmp_path: Path) -> None:
     # A request's webhooks and emails are sent before it returns (make run sends them from a
     # background thread instead: tests/integration/events/test_background.py covers that).
     settings.OUTBOX_WITHOUT_BROKER = "inline"
+    # The contract's texts are quoted in English, so the suite's office speaks English; the office's
+    # default (Spanish) and every other language are tested where a test says so (tests/i18n).
+    settings.LANGUAGE_CODE = "en"
     # Pages link plain static names whether or not collectstatic has run here (make run and
     # make serve-prod run it; the manifest's hashed names are not served by the test servers).
     settings.STORAGES = {

@@ -15,8 +15,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, InsufficientStock, PaymentDeclined, UpstreamError, ValidationFailed
+from core.representation import api_data
 from events.services import record
 from orders import selectors
 from orders import services as order_services
@@ -38,7 +40,7 @@ class Outcome:
 
 
 def payment_data(payment: Payment) -> dict[str, Any]:
-    return dict(PaymentSerializer(payment).data)
+    return api_data(PaymentSerializer(payment))
 
 
 def _new_payment(order: Order, payment_method: str, actor: Any) -> Payment:
@@ -55,7 +57,7 @@ def _new_payment(order: Order, payment_method: str, actor: Any) -> Payment:
                 idempotency_key=f"pay_{uuid.uuid4().hex}",
             )
     except IntegrityError:
-        raise Conflict("A payment for this order is already in progress")
+        raise Conflict(_("A payment for this order is already in progress"))
     record(
         actor=actor,
         entity_type="payment",
@@ -125,19 +127,21 @@ def _raise_for(outcome: Outcome, payment: Payment, **extra: Any) -> None:
         return
     extra = {"payment": payment_data(payment), **extra}
     if outcome.upstream_error:
-        raise UpstreamError("The payment provider failed; nothing was charged", extra=extra)
-    raise PaymentDeclined("The payment was declined", extra=extra)
+        raise UpstreamError(_("The payment provider failed; nothing was charged"), extra=extra)
+    raise PaymentDeclined(_("The payment was declined"), extra=extra)
 
 
 def _ensure_payable(order: Order, amount: Decimal | None, currency: str | None) -> None:
     if amount is not None and amount != order.total:
-        raise ValidationFailed.field("amount", f"Must equal the order's total ({order.total}).")
+        raise ValidationFailed.field("amount", _("Must equal the order's total (%(total)s).") % {"total": order.total})
     if currency is not None and currency != order.currency:
-        raise ValidationFailed.field("currency", f"Must equal the order's currency ({order.currency}).")
+        raise ValidationFailed.field(
+            "currency", _("Must equal the order's currency (%(currency)s).") % {"currency": order.currency}
+        )
     if order.status not in PAYABLE_STATUSES:
-        raise Conflict(f"An order that is {order.status} cannot be paid")
+        raise Conflict(_("An order that is %(status)s cannot be paid") % {"status": order.status})
     if order.payments.filter(status=PaymentStatus.SUCCEEDED).exists():
-        raise Conflict("The order is already paid")
+        raise Conflict(_("The order is already paid"))
 
 
 def charge_order(
@@ -172,7 +176,7 @@ def checkout(*, user: Any, payment_method: str, shipping_address: str = "") -> t
     with transaction.atomic():
         lines = list(selectors.cart_items(user).select_for_update(of=("self",)))
         if not lines:
-            raise ValidationFailed.field("cart", "The cart is empty.", code="empty")
+            raise ValidationFailed.field("cart", _("The cart is empty."), code="empty")
         items = [{"product_id": line.product_id, "quantity": line.quantity} for line in lines]
         try:
             order = order_services.place_order(user=user, items=items, shipping_address=shipping_address)
@@ -197,7 +201,7 @@ def checkout(*, user: Any, payment_method: str, shipping_address: str = "") -> t
         _refund_quietly(actor=user, payment_id=payment.pk)
         payment.refresh_from_db()
         raise Conflict(
-            f"The order was {order.status} while it was being paid; the payment was refunded",
+            _("The order was %(status)s while it was being paid; the payment was refunded") % {"status": order.status},
             extra={"payment": payment_data(payment), "order_id": order.pk},
         )
     _raise_for(outcome, payment, order_id=order.pk)
@@ -210,7 +214,7 @@ def refund_payment(*, actor: Any, payment_id: int) -> Payment:
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment_id)
         if payment.status != PaymentStatus.SUCCEEDED:
-            raise Conflict(f"A payment that is {payment.status} cannot be refunded")
+            raise Conflict(_("A payment that is %(status)s cannot be refunded") % {"status": payment.status})
     try:
         refund = get_client().refund(
             charge_id=payment.transaction_id,
@@ -218,9 +222,9 @@ def refund_payment(*, actor: Any, payment_id: int) -> Payment:
             idempotency_key=f"{payment.idempotency_key}_refund",
         )
     except ProviderError as exc:
-        raise UpstreamError(f"The payment provider failed to refund: {exc}")
+        raise UpstreamError(_("The payment provider failed to refund: %(error)s") % {"error": exc})
     if refund.status == "failed":
-        raise UpstreamError("The payment provider refused the refund")
+        raise UpstreamError(_("The payment provider refused the refund"))
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment_id)
         if payment.status != PaymentStatus.SUCCEEDED:

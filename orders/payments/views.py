@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -97,7 +98,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def refund(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         payment = self.get_object()  # 404 first: a citizen cannot probe other people's payments
         if not is_staff_user(request.user):
-            raise PermissionDeniedError("Only staff may refund payments.")
+            raise PermissionDeniedError(_("Only staff may refund payments."))
         payment = services.refund_payment(actor=request.user, payment_id=payment.pk)
         return Response(PaymentSerializer(payment).data)
 

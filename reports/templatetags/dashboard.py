@@ -4,6 +4,7 @@ from typing import Any
 
 from django import template
 
+from orders.models import OrderStatus
 from reports import selectors
 
 register = template.Library()
@@ -17,5 +18,10 @@ def dashboard_figures() -> dict[str, Any]:
     figures["expedientes"]["rows"] = [
         {"value": key, "label": labels.get(key, key), "count": count}
         for key, count in figures["expedientes"]["by_estado"].items()
+    ]
+    statuses = dict(OrderStatus.choices)
+    figures["orders"]["rows"] = [
+        {"value": key, "label": statuses.get(key, key), "count": count}
+        for key, count in figures["orders"]["by_status"].items()
     ]
     return figures

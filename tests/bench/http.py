@@ -471,6 +471,11 @@ def build_scenarios(fx: dict[str, Any], tokens: dict[str, str]) -> list[Scenario
         Scenario("orders-list clerk", get("/api/v1/orders?per_page=20", clerk), "orders-baseline clerk"),
         Scenario("orders-floor clerk", get(f"{bench}/orders/floor?per_page=20", clerk), "orders-baseline clerk"),
         Scenario("dashboard clerk", get("/api/v1/dashboard", clerk), "exp-baseline clerk"),
+        # the staff feeds' filters (no reference views: their figures are read against the targets)
+        Scenario("audit clerk action", get("/api/v1/audit-events?per_page=100&action=transition", clerk)),
+        Scenario("audit clerk entity_type", get("/api/v1/audit-events?per_page=100&entity_type=order", clerk)),
+        Scenario("events clerk type", get("/api/v1/events?per_page=100&type=order.created", clerk)),
+        Scenario("events clerk type cursor", get("/api/v1/events?per_page=100&type=order.created&cursor=", clerk)),
         # writes last, so the reads above see the seeded rows only
         Scenario("exp-create-baseline heavy", create(f"{bench}/expedientes/create-baseline", "BB")),
         Scenario("exp-create heavy", create(exp, "B"), "exp-create-baseline heavy"),
@@ -612,6 +617,7 @@ def main() -> int:
             if "ratio" not in sc.result and base_result.get("rps"):
                 sc.result["ratio"] = round(sc.result["rps"] / base_result["rps"], 2)
 
+        admin = admin_changelists(fx["clerk"], os.environ.get("SEARCH_COMMON", "garcia"))
         rss = measure_rss(base, server.pid, rss_mix(every), stamp) if os.environ.get("RSS", "1") != "0" else {}
         report = {
             "started_at": stamp,
@@ -629,6 +635,7 @@ def main() -> int:
             ).stdout.strip(),
             "heavy_citizen_rows": fx["heavy_rows"],
             "scenarios": [{"name": sc.name, "path": sc.lines[0][1][:200], **sc.result} for sc in scenarios],
+            "admin_changelists_ms": admin,
             "rss": rss,
         }
     finally:
@@ -637,6 +644,30 @@ def main() -> int:
     out.write_text(json.dumps(report, indent=2, default=str))
     print(f"# results: {out.relative_to(ROOT)} (server log: {log.relative_to(ROOT)})")
     return 0
+
+
+def admin_changelists(clerk: Any, common: str) -> dict[str, float]:
+    """The expedientes changelist alone (this process, a clerk's session): best of 5, in ms."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(clerk)
+    pages = {
+        "plain": "/admin/expedientes/expediente/",
+        "estado": "/admin/expedientes/expediente/?estado__exact=en_revision",
+        "search common": f"/admin/expedientes/expediente/?q={common}",
+        "search numero": "/admin/expedientes/expediente/?q=EXP-2024-05",
+    }
+    timings = {}
+    for name, path in pages.items():
+        best = float("inf")
+        for _ in range(5):
+            started = time.perf_counter()
+            status = client.get(path).status_code
+            best = min(best, (time.perf_counter() - started) * 1000)
+        timings[name] = round(best, 1) if status == 200 else float("nan")
+    print("# admin changelist alone (best of 5): " + ", ".join(f"{k} {v:.0f} ms" for k, v in timings.items()))
+    return timings
 
 
 def measure_rss(base: str, server_pid: int, mix: list[tuple[str, str, str, str]], stamp: str) -> dict[str, Any]:

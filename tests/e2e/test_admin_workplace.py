@@ -35,11 +35,29 @@ def expedientes(make_user: Any, clerk_user: Any) -> dict[str, Any]:
     return {"revision": revision, "nuevo": nuevo}
 
 
-def test_clerk_filters_opens_and_approves_an_expediente(page: Any, live_server: Any, clerk_user: Any, expedientes):
+@pytest.fixture
+def spanish_page(chromium: Any) -> Iterator[Any]:
+    """A browser whose user asks for Spanish (Accept-Language es-ES), as the office's clerks' do."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="es-ES")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def test_clerk_filters_opens_and_approves_an_expediente_in_spanish(
+    spanish_page: Any, live_server: Any, clerk_user: Any, expedientes
+):
+    page = spanish_page
     admin_login(page, live_server.url, "clara", PASSWORD)
     page.wait_for_url(f"{live_server.url}/admin/")
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert "Panel" in page.locator("#content h1").inner_text()
     page.goto(f"{live_server.url}/admin/expedientes/expediente/")
     assert page.locator("#result_list tbody tr").count() == 2
+    headers = page.locator("#result_list thead th").all_inner_texts()
+    # (The admin's style shows column headers in capitals.)
+    assert {"número", "solicitante", "estado", "titular", "asignado a"} <= {h.strip().lower() for h in headers}
 
     page.locator("#changelist-filter a", has_text="En revisión").click()
     page.wait_for_url("**estado__exact=en_revision**")
@@ -50,24 +68,29 @@ def test_clerk_filters_opens_and_approves_an_expediente(page: Any, live_server: 
 
     rows.first.locator("a", has_text="EXP-E2E-REV").click()
     page.wait_for_selector("#workflow")
+    assert page.locator("#workflow h2").inner_text() == "Tramitación"
     buttons = page.locator("#workflow button.workflow-button")
     assert buttons.all_inner_texts() == ["Requiere subsanación", "Aprobado", "Rechazado"]
     assert page.locator("#workflow button", has_text="Archivado").count() == 0
+    assert page.locator("#workflow input[name=comment]").get_attribute("placeholder") == "Comentario (opcional)"
 
     page.fill("#workflow input[name=comment]", "Documentación completa")
     page.locator("#workflow button", has_text="Aprobado").click()
     page.wait_for_selector(".messagelist .success")
-    assert "EXP-E2E-REV moved to Aprobado." in page.locator(".messagelist").inner_text()
+    assert "EXP-E2E-REV ha pasado a Aprobado." in page.locator(".messagelist").inner_text()
     assert page.locator("#workflow .current .estado-badge").inner_text() == "Aprobado"
     # From aprobado the table offers only archivado.
     assert page.locator("#workflow button.workflow-button").all_inner_texts() == ["Archivado"]
 
+    assert page.locator("#history h2").inner_text() == "Historial"
     last = page.locator("#history tbody tr.history-row").last
     text = last.inner_text()
     assert "clara" in text
-    assert "transition" in text
-    assert "en_revision → aprobado" in text
+    assert "Cambio de estado" in text
+    assert "estado: En revisión → Aprobado" in text
     assert "Documentación completa" in text
+    # The time of the change in the office's zone, named.
+    assert " CET" in text or " CEST" in text
 
     expediente = expedientes["revision"]
     expediente.refresh_from_db()
@@ -79,9 +102,10 @@ def test_a_disallowed_transition_is_not_offered(page: Any, live_server: Any, cle
     page.wait_for_url(f"{live_server.url}/admin/")
     page.goto(f"{live_server.url}/admin/expedientes/expediente/{expedientes['nuevo'].pk}/change/")
     page.wait_for_selector("#workflow")
-    assert page.locator("#workflow .current .estado-badge").inner_text() == "Iniciado"
-    assert page.locator("#workflow button.workflow-button").all_inner_texts() == ["En revisión"]
-    for label in ("Aprobado", "Rechazado", "Archivado"):
+    # Chromium asks for English by default: the same screen in English.
+    assert page.locator("#workflow .current .estado-badge").inner_text() == "Opened"
+    assert page.locator("#workflow button.workflow-button").all_inner_texts() == ["Under review"]
+    for label in ("Approved", "Rejected", "Archived"):
         assert page.locator("#workflow button", has_text=label).count() == 0
 
 
@@ -94,7 +118,7 @@ def test_bulk_action_reports_refusals_per_row(page: Any, live_server: Any, clerk
     page.click("button[name=index]")
     page.wait_for_selector(".messagelist")
     messages = page.locator(".messagelist").inner_text()
-    assert "1 expediente(s) moved to Aprobado: EXP-E2E-REV." in messages
+    assert "1 expediente moved to Approved: EXP-E2E-REV." in messages
     assert "EXP-E2E-NEW: refused — Cannot go from iniciado to aprobado." in messages
 
 
@@ -162,15 +186,15 @@ def test_a_failed_webhook_delivery_is_retried_from_the_admin(
     page.goto(f"{live_server.url}/admin/events/webhookdelivery/?status__exact=failed")
     row = page.locator("#result_list tbody tr")
     assert row.count() == 1
-    assert row.first.locator(".status-badge").inner_text() == "failed"
+    assert row.first.locator(".status-badge").inner_text() == "Failed"
     row.first.locator("input.action-select").check()
     page.select_option("select[name=action]", "retry")
     page.click("button[name=index]")
     page.wait_for_selector(".messagelist .success")
-    assert f"1 delivery(ies) queued again: delivery {delivery.pk}." in page.locator(".messagelist").inner_text()
+    assert f"1 delivery queued again: delivery {delivery.pk}." in page.locator(".messagelist").inner_text()
 
     page.goto(f"{live_server.url}/admin/events/webhookdelivery/{delivery.pk}/change/")
-    assert page.locator(".field-status_display .status-badge").inner_text() == "succeeded"
+    assert page.locator(".field-status_display .status-badge").inner_text() == "Succeeded"
     attempts = page.locator("#attempt_log-group tbody tr.form-row, #attempt_log-group tbody tr[id^=attempt_log]")
     assert attempts.count() == 2
     assert receiver["hits"] == 2

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from tqdm import tqdm
 
+from accounts.models import office_language
 from accounts.roles import sync_clerks_permissions
 from core import tallies
 from expedientes.tallies import RECOUNT_DOCUMENTOS
@@ -176,7 +177,7 @@ INSERT_USERS = (
     """
 INSERT INTO accounts_user (id, password, last_login, is_superuser, email, username, full_name, role,
                            is_active, is_staff, date_joined, deleted_at, version,
-                           username_canonical, email_canonical)
+                           username_canonical, email_canonical, language)
 SELECT u.id, %(password)s, NULL, u.role = 'admin', u.username || '@example.es', u.username,
        pg_temp.pick(%(first)s, pg_temp.sh(u.id, %(seed)s * 1000 + 41)) || ' '
            || pg_temp.pick_skewed(%(surnames)s, pg_temp.sh(u.id, %(seed)s * 1000 + 42)) || ' '
@@ -186,7 +187,7 @@ SELECT u.id, %(password)s, NULL, u.role = 'admin', u.username || '@example.es', 
     + BASE
     + """' - make_interval(days => 30, secs => u.id::int), NULL, 1,
        -- accounts.models.canonical of these ASCII names is their lower case
-       lower(u.username), lower(u.username) || '@example.es'
+       lower(u.username), lower(u.username) || '@example.es', %(language)s
 FROM (
     SELECT g AS id,
            CASE WHEN g = 1 THEN 'admin' WHEN g <= 1 + %(clerks)s THEN 'clerk' ELSE 'citizen' END AS role,
@@ -548,7 +549,7 @@ class Command(BaseCommand):
             for lo in range(1, plan.users + 1, plan.chunk):
                 hi = min(lo + plan.chunk - 1, plan.users)
                 with transaction.atomic():
-                    self.cursor.execute(INSERT_USERS, {**params, "lo": lo, "hi": hi})
+                    self.cursor.execute(INSERT_USERS, {**params, "lo": lo, "hi": hi, "language": office_language()})
                 bar.update(hi - lo + 1)
         group = sync_clerks_permissions()
         self.cursor.execute(

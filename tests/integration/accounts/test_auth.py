@@ -39,7 +39,7 @@ def test_register_returns_the_user_and_records_the_event(api_client):
     response = register(api_client, full_name="Ana Núñez")
     assert response.status_code == 201, response.content
     body = response.json()
-    assert set(body) == {"id", "email", "username", "full_name", "role", "is_active", "date_joined"}
+    assert set(body) == {"id", "email", "username", "full_name", "role", "is_active", "date_joined", "language"}
     assert body["role"] == "citizen"
     assert body["is_active"] is True
     assert body["full_name"] == "Ana Núñez"

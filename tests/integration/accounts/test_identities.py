@@ -75,6 +75,7 @@ def test_an_admin_cannot_name_a_user_after_an_email_either(admin_client_api, cit
             "email": "y@example.com",
             "role": "citizen",
             "is_active": "on",
+            "language": "es",
             "password": "Corr3ct-horse!",
         },
     )

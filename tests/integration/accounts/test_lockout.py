@@ -62,7 +62,14 @@ def test_the_last_active_admin_is_never_removed_even_by_a_service_caller(admin, 
 def test_the_admin_refuses_self_demotion_with_a_message(admin):
     client = Client()
     client.force_login(admin)
-    form = {"username": admin.username, "email": admin.email, "full_name": "", "role": "clerk", "is_active": "on"}
+    form = {
+        "username": admin.username,
+        "email": admin.email,
+        "full_name": "",
+        "role": "clerk",
+        "is_active": "on",
+        "language": "en",
+    }
     response = client.post(f"/admin/accounts/user/{admin.pk}/change/", form, follow=True)
     assert response.status_code == 200
     messages = [str(message) for message in response.context["messages"]]

@@ -59,7 +59,7 @@ def test_retry_action_sends_the_delivery_again(clerk_web, django_capture_on_comm
         with django_capture_on_commit_callbacks(execute=True):
             response = clerk_web.post(DELIVERIES, {"action": "retry", "_selected_action": [delivery.pk]}, follow=True)
         assert receiver.call_count == 1
-    assert f"1 delivery(ies) queued again: delivery {delivery.pk}." in messages_of(response)
+    assert f"1 delivery queued again: delivery {delivery.pk}." in messages_of(response)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempt_count) == ("succeeded", 2)
 

@@ -56,7 +56,7 @@ def test_list_shows_badge_owner_assignee_and_documentos_count(citizen, clerk, cl
     assert row.documentos_count == 3
     html = response.content.decode()
     assert 'class="estado-badge estado-en_revision"' in html
-    assert "En revisión" in html
+    assert "Under review" in html
     assert citizen.username in html
     assert clerk.username in html
 
@@ -121,12 +121,13 @@ def test_workflow_button_moves_and_shows_history(citizen, clerk, clerk_web, make
     assert response.status_code == 200
     expediente.refresh_from_db()
     assert expediente.estado == Estado.APROBADO
-    assert f"{expediente.numero} moved to Aprobado." in messages_of(response)
+    assert f"{expediente.numero} moved to Approved." in messages_of(response)
     assert 'class="estado-badge estado-aprobado"' in response.content.decode()
     history = response.context["history"]
     assert history[-1]["action"] == "transition"
     assert history[-1]["actor"] == clerk.username
-    assert {"field": "estado", "old": "en_revision", "new": "aprobado"} in history[-1]["changes"]
+    # The history reads as a clerk would: the field by its name, estados by their labels.
+    assert {"field": "status", "old": "Under review", "new": "Approved"} in history[-1]["changes"]
     assert [target["value"] for target in response.context["workflow_targets"]] == ["archivado"]
 
 
@@ -211,7 +212,7 @@ def test_bulk_transition_reports_each_row(citizen, clerk_web, make_expediente):
     )
     shown = messages_of(response)
     assert "EXP-BULK-3: refused — Cannot go from iniciado to aprobado. Allowed: en_revision." in shown
-    assert "2 expediente(s) moved to Aprobado: EXP-BULK-1, EXP-BULK-2." in shown
+    assert "2 expedientes moved to Approved: EXP-BULK-1, EXP-BULK-2." in shown
     estados = dict(Expediente.objects.values_list("numero", "estado"))
     assert estados == {"EXP-BULK-1": "aprobado", "EXP-BULK-2": "aprobado", "EXP-BULK-3": "iniciado"}
     assert (
@@ -226,7 +227,7 @@ def test_bulk_assign_to_me(citizen, clerk, clerk_web, make_expediente):
     response = clerk_web.post(
         CHANGELIST, {"action": "assign_to_me", "_selected_action": [first.pk, second.pk]}, follow=True
     )
-    assert f"2 expediente(s) assigned to {clerk.username}: EXP-ASSIGN-1, EXP-ASSIGN-2." in messages_of(response)
+    assert f"2 expedientes assigned to {clerk.username}: EXP-ASSIGN-1, EXP-ASSIGN-2." in messages_of(response)
     assert set(Expediente.objects.values_list("assigned_to", flat=True)) == {clerk.pk}
     updates = AuditEvent.objects.filter(entity_type="expediente", action="update")
     assert [event.changes for event in updates] == [{"assigned_to": [None, clerk.pk]}] * 2

@@ -44,7 +44,7 @@ def test_order_actions_go_through_the_workflow_and_report_each_row(citizen, cler
         ORDERS, {"action": "order_approve", "_selected_action": [pending.pk, shipped.pk]}, follow=True
     )
     shown = messages_of(response)
-    assert f"1 order(s) approved: order {pending.pk}." in shown
+    assert f"1 order moved to Approved: order {pending.pk}." in shown
     assert any(m.startswith(f"order {shipped.pk}: refused — Cannot approve an order that is shipped") for m in shown)
     pending.refresh_from_db()
     assert pending.status == "approved"
@@ -73,7 +73,7 @@ def test_refund_action(citizen, clerk_web, product):
     response = clerk_web.post(
         ORDERS, {"action": "refund_payments", "_selected_action": [order.pk, unpaid.pk]}, follow=True
     )
-    assert f"1 payment(s) refunded: payment {payment.pk} (order {order.pk})." in messages_of(response)
+    assert f"1 payment refunded: payment {payment.pk} (order {order.pk})." in messages_of(response)
     payment.refresh_from_db()
     assert payment.status == "refunded"
     assert Event.objects.filter(type="payment.refunded", data__id=payment.pk).exists()

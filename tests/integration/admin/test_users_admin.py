@@ -28,6 +28,7 @@ def _form(user: User, **overrides):
         "full_name": user.full_name,
         "role": user.role,
         "is_active": "on" if user.is_active else "",
+        "language": user.language,
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value != ""}
@@ -93,7 +94,14 @@ def test_admin_deactivates_a_user(citizen, admin, web_client_for):
 def test_admin_adds_a_clerk(admin, web_client_for):
     response = web_client_for(admin).post(
         f"{USERS}add/",
-        {"username": "nueva", "email": "nueva@example.com", "role": "clerk", "is_active": "on", "password": PASSWORD},
+        {
+            "username": "nueva",
+            "email": "nueva@example.com",
+            "role": "clerk",
+            "is_active": "on",
+            "language": "es",
+            "password": PASSWORD,
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     user = User.objects.get(username="nueva")

@@ -37,10 +37,10 @@ BIG_TABLES = {"expedientes_expediente", "events_auditevent", "events_event", "or
 
 FILL = f"""
 INSERT INTO accounts_user (password, is_superuser, email, username, full_name, role, is_active, is_staff,
-                           date_joined, version, username_canonical, email_canonical)
+                           date_joined, version, username_canonical, email_canonical, language)
 SELECT '!', false, 'plan' || g || '@example.com', 'plan' || g, 'Plan ' || g,
        CASE WHEN g <= 5 THEN 'clerk' ELSE 'citizen' END, true, g <= 5, now(), 1,
-       'plan' || g, 'plan' || g || '@example.com'
+       'plan' || g, 'plan' || g || '@example.com', 'es'
 FROM generate_series(1, 200) AS g;
 
 INSERT INTO expedientes_expediente (created_at, updated_at, version, numero, solicitante, concepto, estado,
