@@ -2,6 +2,7 @@
 
 import logging
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from celery.signals import (
     worker_init,
     worker_process_shutdown,
     worker_ready,
+    worker_shutdown,
 )
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -22,7 +24,8 @@ logger = logging.getLogger(__name__)
 # A worker's own Prometheus endpoint (its pool processes add up through PROMETHEUS_MULTIPROC_DIR,
 # which must be set before anything imports prometheus_client: here, before Django is set up).
 WORKER_METRICS_PORT = int(os.environ.get("CELERY_METRICS_PORT") or 0)
-if WORKER_METRICS_PORT and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+_MADE_METRICS_DIR = bool(WORKER_METRICS_PORT) and not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _MADE_METRICS_DIR:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="expedientes-worker-metrics-")
 
 app = Celery("expedientes")
@@ -130,3 +133,9 @@ def _pool_process_exits(pid: int | None = None, **kwargs: Any) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(pid or os.getpid())
+
+
+@worker_shutdown.connect
+def _remove_worker_metrics(**kwargs: Any) -> None:
+    if _MADE_METRICS_DIR:  # ours: nobody else reads it once this worker is gone
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

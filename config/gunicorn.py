@@ -1,6 +1,7 @@
 """gunicorn settings: `gunicorn -c config/gunicorn.py config.wsgi`."""
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -24,7 +25,8 @@ limit_request_line = 8190  # long cursors and filters must reach Django, not a b
 # Prometheus multiprocess mode: every worker writes its figures under PROMETHEUS_MULTIPROC_DIR and
 # GET /metrics adds them up. Set here in the master, before any worker imports prometheus_client;
 # one directory per server (a fresh temporary one unless given), emptied when the server starts.
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+_made_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _made_metrics_dir:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="expedientes-metrics-")
 
 
@@ -33,6 +35,11 @@ def on_starting(server: object) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob("*.db"):
         stale.unlink()
+
+
+def on_exit(server: object) -> None:
+    if _made_metrics_dir:  # ours: nobody else reads it once this server is gone
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 
 
 def child_exit(server: object, worker: object) -> None:
