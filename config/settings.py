@@ -247,6 +247,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EstadoEnum": "expedientes.models.Estado",
         "OutboxStatusEnum": "events.models.OutboxStatus",
+        "OpenEstadoEnum": "reports.figures.OPEN_ESTADOS",
+        "LeftEstadoEnum": "reports.figures.LEFT_ESTADOS",
     },
 }
 
@@ -394,6 +396,15 @@ WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=50)
 WEBHOOK_BATCH_FLUSH_SECONDS = env.float("WEBHOOK_BATCH_FLUSH_SECONDS", default=1.0)
 # A connection to a receiver is reused while it was used within this many seconds (0: never).
 WEBHOOK_KEEPALIVE_SECONDS = env.float("WEBHOOK_KEEPALIVE_SECONDS", default=2.0)
+
+# --- Reports ----------------------------------------------------------------------------------
+# The service level: an expediente still undecided this many days after it was opened is late
+# (the reports' default for ``limit_days``, and the admin's reports page).
+REPORTS_SERVICE_LEVEL_DAYS = env.int("REPORTS_SERVICE_LEVEL_DAYS", default=30)
+
+# The admin's XLSX exports are built whole before they are sent (CSV streams as it goes): more rows
+# than this are refused with a message (at ~15k rows/s, well inside GUNICORN_TIMEOUT).
+EXPORT_XLSX_MAX_ROWS = env.int("EXPORT_XLSX_MAX_ROWS", default=250_000)
 
 # --- Security (production) --------------------------------------------------------------------
 if PRODUCTION:

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from core import views as core_views
 from core.metrics import metrics_view
+from reports import adminviews as reports_admin
 
 api_v1 = [
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),
@@ -23,7 +24,9 @@ urlpatterns = [
     re_path(r"^health/live/?$", core_views.live, name="health-live"),
     re_path(r"^health/ready/?$", core_views.ready, name="health-ready"),
     re_path(r"^metrics/?$", metrics_view, name="metrics"),
+    re_path(r"^api/v1/?$", core_views.api_root, name="api-root"),
     path("api/v1/", include(api_v1)),
+    path("admin/reports/", admin.site.admin_view(reports_admin.reports_view), name="admin-reports"),
     path("admin/", admin.site.urls),
 ]
 

@@ -75,6 +75,8 @@ class Tally(models.Model):
 
     class Meta:
         db_table = "core_tally"
+        verbose_name = _("tally")
+        verbose_name_plural = _("tallies")
 
     def __str__(self) -> str:
         return f"{self.name}[{self.k1},{self.k2}]#{self.slot}={self.n}"

@@ -9,6 +9,7 @@ from celery import current_app
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularSwaggerView
@@ -114,3 +115,65 @@ class DocsView(SpectacularSwaggerView):
 
     def options(self, request: Request, *args: object, **kwargs: object) -> HttpResponse:
         return HttpResponse(status=204)
+
+
+# The API's front door: each top-level collection by URL name (the apps own their routes; the
+# index only reverses their names, so a renamed path shows here by itself).
+API_RESOURCES: dict[str, str] = {
+    "auth_register": "auth-register",
+    "auth_login": "auth-login",
+    "auth_refresh": "auth-refresh",
+    "auth_logout": "auth-logout",
+    "me": "me",
+    "users": "user-list",
+    "expedientes": "expediente-list",
+    "categories": "category-list",
+    "products": "product-list",
+    "cart": "cart",
+    "orders": "order-list",
+    "checkout": "checkout",
+    "payments": "payment-list",
+    "events": "event-list",
+    "audit_events": "audit-event-list",
+    "webhook_endpoints": "webhook-endpoint-list",
+    "webhook_deliveries": "webhook-delivery-list",
+    "dashboard": "dashboard",
+    "reports": "reports-index",
+}
+
+
+def _absolute(request: Request, name: str) -> str:
+    return request.build_absolute_uri(reverse(name))
+
+
+@extend_schema(
+    responses=inline_serializer(
+        "ApiIndex",
+        {
+            "name": serializers.CharField(),
+            "version": serializers.CharField(),
+            "docs": serializers.URLField(help_text="Interactive documentation (HTML)."),
+            "schema": serializers.URLField(help_text="OpenAPI 3 document (add ?format=json for JSON)."),
+            "health": serializers.URLField(),
+            "resources": serializers.DictField(
+                child=serializers.URLField(), help_text="Each top-level resource collection by name."
+            ),
+        },
+    ),
+    auth=[],
+    tags=["index"],
+    summary="The API's front door: links to the docs, the schema and every resource collection",
+)
+@api_view(["GET", "HEAD"])
+@public
+def api_root(request: Request) -> Response:
+    return Response(
+        {
+            "name": "expedientes",
+            "version": "v1",
+            "docs": _absolute(request, "docs"),
+            "schema": _absolute(request, "schema"),
+            "health": _absolute(request, "health-ready"),
+            "resources": {key: _absolute(request, name) for key, name in API_RESOURCES.items()},
+        }
+    )

@@ -19,7 +19,9 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from core.adminkit import ActionsOnlyAdmin, TalliedPaginator, badge, run_per_row
 from core.exceptions import ApplicationError
+from core.exports import Column
 from events import services
+from events.exports import AuditedExportMixin
 from events.models import (
     AuditEvent,
     EmailMessage,
@@ -63,7 +65,19 @@ def _actor_username() -> Subquery:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
+class AuditEventAdmin(AuditedExportMixin, ReadOnlyAdmin):
+    export_entity_type = "audit_event"
+    export_columns = (
+        Column(gettext_lazy("id"), "id", 10),
+        Column(gettext_lazy("created at (UTC)"), "created_at", 20),
+        Column(gettext_lazy("actor id"), "actor_id", 10),
+        Column(gettext_lazy("actor"), "actor_username", 20),
+        Column(gettext_lazy("entity type"), "entity_type", 16),
+        Column(gettext_lazy("entity id"), "entity_id", 12),
+        Column(gettext_lazy("action"), "action", 12),
+        Column(gettext_lazy("changes"), "changes", 60),
+        Column(gettext_lazy("request id"), "request_id", 34),
+    )
     list_display = ["id", "created_at", "actor", "entity_type", "entity_id", "action", "request_id"]
     list_filter = ["entity_type", "action", "created_at"]
     search_fields = ["=entity_id", "=request_id"]

@@ -47,6 +47,8 @@ class AuditEvent(AppendOnlyModel):
         UPDATE = "update", _("Changed")
         DELETE = "delete", _("Deleted")
         TRANSITION = "transition", _("Status change")
+        # A list taken out of the admin (CSV/XLSX): which list, format and filters; nothing changed.
+        EXPORT = "export", _("Export")
 
     actor_id = models.BigIntegerField(_("actor"), null=True, blank=True)
     entity_type = models.CharField(_("entity type"), max_length=50)
@@ -184,6 +186,13 @@ class WebhookDelivery(OutboxRow):
             ),
             models.Index(fields=["endpoint", "status", "-created_at"], name="events_delivery_endpoint"),
             models.Index(fields=["-created_at", "-id"], name="events_delivery_created"),
+            # The reports' deliveries settled per day (succeeded, or failed out of attempts).
+            models.Index(
+                fields=["completed_at"],
+                include=["status"],
+                condition=models.Q(status__in=["succeeded", "failed"]),
+                name="events_delivery_settled",
+            ),
             # The dashboard's pending and failed counts: only the rows not yet settled or given up.
             models.Index(
                 fields=["status"],

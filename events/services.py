@@ -86,6 +86,21 @@ def record(
     return Recorded(audit=audit, event=event)
 
 
+def record_export(*, actor: Any, entity_type: str, fmt: str, query: str, columns: list[str]) -> AuditEvent:
+    """Audit that ``actor`` exported a list of ``entity_type`` rows (no domain event: nothing changed).
+
+    ``query`` is the list's query string (its filters, search and ordering), so the trail says
+    exactly which rows left the office.
+    """
+    return record(
+        actor=actor,
+        entity_type=entity_type,
+        entity_id="",
+        action=AuditEvent.Action.EXPORT,
+        changes={"format": fmt, "query": query, "columns": columns},
+    ).audit
+
+
 def _fan_out(event: Event) -> None:
     """Outbox rows for the event, in the same transaction: one delivery per matching active
     endpoint and the emails the event sends. They are handed to the workers only on commit, so a

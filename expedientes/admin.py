@@ -29,7 +29,9 @@ from django.views.decorators.http import require_POST
 from accounts.models import STAFF_ROLES
 from core.adminkit import TalliedPaginator, badge, describe_refusal, run_per_row
 from core.exceptions import ApplicationError, not_found_detail
+from core.exports import Column
 from core.storage import attachment
+from events.exports import AuditedExportMixin
 from events.models import AuditEvent
 from expedientes import selectors, services, workflow
 from expedientes.models import SEARCH_FIELDS, Documento, Estado, Expediente
@@ -132,8 +134,21 @@ def _transition_action(target: str) -> Callable[..., None]:
 
 
 @admin.register(Expediente)
-class ExpedienteAdmin(admin.ModelAdmin):
+class ExpedienteAdmin(AuditedExportMixin, admin.ModelAdmin):
     paginator = TalliedPaginator
+    export_columns = (
+        Column(gettext_lazy("id"), "id", 10),
+        Column(gettext_lazy("numero"), "numero", 20),
+        Column(gettext_lazy("solicitante"), "solicitante", 30),
+        Column(gettext_lazy("concepto"), "concepto", 40),
+        Column(gettext_lazy("estado"), "estado", 20),
+        Column(gettext_lazy("owner"), "owner__username", 20),
+        Column(gettext_lazy("assigned to"), "assigned_to__username", 20),
+        Column(gettext_lazy("documentos"), "documentos_count", 12),
+        Column(gettext_lazy("version"), "version", 10),
+        Column(gettext_lazy("created at (UTC)"), "created_at", 20),
+        Column(gettext_lazy("updated at (UTC)"), "updated_at", 20),
+    )
     list_display = [
         "numero",
         "solicitante",

@@ -100,6 +100,12 @@ class Expediente(VersionedModel):
             models.Index(fields=["-updated_at", "-id"], name="expedientes_updated"),
             # ``ordering=estado`` (the narrow index above would sort each estado's rows by id).
             models.Index(fields=["estado", "id"], name="expedientes_estado_id"),
+            # The reports' open expedientes of one assignee, oldest first (service level).
+            models.Index(
+                fields=["assigned_to", "created_at", "id"],
+                condition=models.Q(estado__in=["iniciado", "en_revision", "requiere_subsanacion"]),
+                name="expedientes_open_assignee",
+            ),
             # ``search`` (API and admin), see core.search.
             document_index("search_document", "expedientes_search_trgm"),
         ]

@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from core.adminkit import ActionsOnlyAdmin, TalliedPaginator, badge, describe_refusal, run_per_row
 from core.exceptions import ApplicationError
+from core.exports import Column
+from events.exports import AuditedExportMixin
 from orders import services
 from orders.filters import search_terms
 from orders.models import Cart, CartItem, Category, Order, OrderItem, OrderStatus, Payment, PaymentStatus, Product
@@ -225,8 +227,20 @@ def _order_action(action: str) -> Callable[..., None]:
 
 
 @admin.register(Order)
-class OrderAdmin(ActionsOnlyAdmin):
+class OrderAdmin(AuditedExportMixin, ActionsOnlyAdmin):
     paginator = TalliedPaginator
+    export_columns = (
+        Column(gettext_lazy("id"), "id", 10),
+        Column(gettext_lazy("customer"), "user__username", 20),
+        Column(gettext_lazy("email"), "user__email", 28),
+        Column(gettext_lazy("status"), "status", 12),
+        Column(gettext_lazy("total"), "total", 12),
+        Column(gettext_lazy("currency"), "currency", 10),
+        Column(gettext_lazy("items"), "items_count", 8),
+        Column(gettext_lazy("shipping address"), "shipping_address", 40),
+        Column(gettext_lazy("created at (UTC)"), "created_at", 20),
+        Column(gettext_lazy("updated at (UTC)"), "updated_at", 20),
+    )
     show_full_result_count = False  # a million orders: no second COUNT(*) of the whole table
     list_display = ["id", "status_display", "user", "total", "currency", "items_count", "created_at"]
     list_filter = ["status", "created_at", "currency"]
@@ -283,8 +297,22 @@ class OrderAdmin(ActionsOnlyAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ActionsOnlyAdmin):
+class PaymentAdmin(AuditedExportMixin, ActionsOnlyAdmin):
     """Read-only rows: charges and refunds happen at the provider, through the payment services."""
+
+    export_columns = (
+        Column(gettext_lazy("id"), "id", 10),
+        Column(gettext_lazy("order"), "order_id", 10),
+        Column(gettext_lazy("status"), "status", 12),
+        Column(gettext_lazy("amount"), "amount", 12),
+        Column(gettext_lazy("currency"), "currency", 10),
+        Column(gettext_lazy("provider"), "provider", 12),
+        Column(gettext_lazy("payment method"), "payment_method", 18),
+        Column(gettext_lazy("transaction id"), "transaction_id", 24),
+        Column(gettext_lazy("refund id"), "refund_id", 24),
+        Column(gettext_lazy("failure reason"), "failure_reason", 30),
+        Column(gettext_lazy("created at (UTC)"), "created_at", 20),
+    )
 
     list_display = [
         "id",

@@ -5,7 +5,7 @@ from typing import Any
 from django import template
 
 from orders.models import OrderStatus
-from reports import selectors
+from reports import adminviews, selectors
 
 register = template.Library()
 
@@ -25,3 +25,9 @@ def dashboard_figures() -> dict[str, Any]:
         for key, count in figures["orders"]["by_status"].items()
     ]
     return figures
+
+
+@register.simple_tag
+def index_charts() -> list[dict[str, Any]]:
+    """Arrivals and decisions of the last twelve weeks and the backlog per clerk, as charts."""
+    return adminviews.index_charts()

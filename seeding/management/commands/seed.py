@@ -23,6 +23,7 @@ from accounts.models import office_language
 from accounts.roles import sync_clerks_permissions
 from core import tallies
 from expedientes.tallies import RECOUNT_DOCUMENTOS
+from reports.moves import REBUILD_SQL as REBUILD_MOVES
 from seeding import data
 
 BENCH_PASSWORD = "bench-password-2024"  # noqa: S105 - a benchmark database's published credentials
@@ -31,6 +32,7 @@ SPAN_DAYS = 1095
 
 # Every table the seed writes (and --reset empties), children first.
 TABLES = [
+    "reports_expedientemove",
     "events_webhookattempt",
     "events_webhookdelivery",
     "events_emailmessage",
@@ -619,13 +621,16 @@ class Command(BaseCommand):
                     bar.update(hi - lo + 1)
 
     def _recount(self) -> None:
-        """Counters the triggers keep (skipped with the foreign-key triggers): counted from the rows."""
+        """What the triggers keep (skipped with the foreign-key triggers): the counters, the documentos
+        counts and the expedientes' moves of the reports, computed from the rows."""
         tables = tallies.counted_tables()
-        with self._bar("counters", len(tables) + 1) as bar, transaction.atomic():
+        with self._bar("counters", len(tables) + 2) as bar, transaction.atomic():
             for table in tables:
                 self.cursor.execute(tallies.recount_sql(table, tallies.specs_for(table)))
                 bar.update(1)
             self.cursor.execute(RECOUNT_DOCUMENTOS)
+            bar.update(1)
+            self.cursor.execute(REBUILD_MOVES)
             bar.update(1)
 
     def _skip_fk_triggers(self) -> None:
