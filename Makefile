@@ -39,6 +39,8 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 run: migrate $(STATIC_MANIFEST)
+	@# An empty development database gets the demo data set (logins printed); never in production.
+	@if [ "$${DJANGO_ENV:-development}" != "production" ]; then $(BIN)/python manage.py demo --if-empty; fi
 	@echo ""
 	@echo "  API      http://127.0.0.1:8000/api/v1/"
 	@echo "  Docs     http://127.0.0.1:8000/api/v1/docs/"
@@ -49,8 +51,8 @@ run: migrate $(STATIC_MANIFEST)
 	$(BIN)/python -m config.serve
 
 # Production settings in the foreground on BIND, no migrate (run `make migrate` first), access log
-# off unless ACCESS_LOG=- (or a file). TLS is terminated by the proxy in front, so the HTTPS redirect
-# is off unless SECURE_SSL_REDIRECT=true. Missing SECRET_KEY/JWT_SIGNING_KEY: random ones for this run.
+# (gunicorn's, and the JSON request lines) off unless ACCESS_LOG=- (or a file). TLS is terminated
+# by the proxy in front, so the HTTPS redirect is off unless SECURE_SSL_REDIRECT=true. Missing SECRET_KEY/JWT_SIGNING_KEY: random ones for this run.
 # No gunicorn control socket: its default path is one per machine user, shared by every server.
 serve-prod: install $(STATIC_MANIFEST)
 	@secret="$${SECRET_KEY:-}"; jwt="$${JWT_SIGNING_KEY:-}"; \
@@ -63,7 +65,8 @@ serve-prod: install $(STATIC_MANIFEST)
 		echo "serve-prod: WARNING: JWT_SIGNING_KEY is not set; using a random one for this run only (shared by all workers; tokens die with the server)." >&2; \
 	fi; \
 	export DJANGO_ENV=production SECRET_KEY="$$secret" JWT_SIGNING_KEY="$$jwt" \
-		SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}" GUNICORN_BIND="$(BIND)" GUNICORN_ACCESSLOG="$(ACCESS_LOG)"; \
+		SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}" GUNICORN_BIND="$(BIND)" GUNICORN_ACCESSLOG="$(ACCESS_LOG)" \
+		REQUEST_LOG="$${REQUEST_LOG:-$(if $(ACCESS_LOG),true,false)}"; \
 	echo "serve-prod: http://$(BIND)/ (DJANGO_ENV=production, gunicorn -c config/gunicorn.py)" >&2 && \
 	exec $(BIN)/gunicorn -c config/gunicorn.py --no-control-socket config.wsgi
 

@@ -12,6 +12,7 @@ from rest_framework_simplejwt.settings import api_settings
 
 from accounts.models import User
 from accounts.tokens import invalid_token
+from core.request_context import set_user_id
 
 
 @cache
@@ -53,6 +54,7 @@ class JWTAuthentication(authentication.JWTAuthentication):
         user = active_user(validated_token.get(api_settings.USER_ID_CLAIM))
         if user is None:
             raise invalid_token()
+        set_user_id(user.pk)  # for the request's log lines (core.logging)
         return user
 
     def get_raw_token(self, header: bytes) -> bytes | None:

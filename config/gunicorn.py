@@ -1,6 +1,9 @@
 """gunicorn settings: `gunicorn -c config/gunicorn.py config.wsgi`."""
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Measured on 2 cores against 16 keep-alive clients (make bench-http, the peer benchmark): sync
@@ -18,3 +21,29 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "2"))
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 limit_request_line = 8190  # long cursors and filters must reach Django, not a bare gunicorn 414
+
+# Prometheus multiprocess mode: every worker writes its figures under PROMETHEUS_MULTIPROC_DIR and
+# GET /metrics adds them up. Set here in the master, before any worker imports prometheus_client;
+# one directory per server (a fresh temporary one unless given), emptied when the server starts.
+_made_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _made_metrics_dir:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="expedientes-metrics-")
+
+
+def on_starting(server: object) -> None:
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+
+
+def on_exit(server: object) -> None:
+    if _made_metrics_dir:  # ours: nobody else reads it once this server is gone
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker that exits keeps its counters; its live gauges are dropped."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ Development defaults just work (embedded PostgreSQL, eager Celery, console email
 from __future__ import annotations
 
 import ipaddress
+import os
 import zoneinfo
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +15,8 @@ from urllib.parse import unquote
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from config.storage import default_storage_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -88,6 +91,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: times the whole request and labels it with the route pattern and final status.
+    "core.metrics.MetricsMiddleware",
     "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -180,8 +185,11 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media"))
+# Documentos: the local filesystem (MEDIA_ROOT) unless STORAGE_BACKEND=s3, then an S3-compatible
+# bucket (AWS S3, MinIO, Ceph...) through django-storages, shared by every web server and worker.
+DEFAULT_STORAGE = default_storage_settings(os.environ)
 STORAGES = {
-    "default": {"BACKEND": env.str("FILE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")},
+    "default": DEFAULT_STORAGE,
     # Hashed, compressed names once `collectstatic` has run (make run, the image); plain before.
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -273,6 +281,9 @@ if PRODUCTION:
 # `make bench-http` only: reference views under /api/v1/bench/ (reports.benchviews). Never in production use.
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 
+# GET /metrics (Prometheus) answers only `Authorization: Bearer <METRICS_TOKEN>`; unset: 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # Login throttle (accounts.throttling): failures per account or address within the window -> 429.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
@@ -310,6 +321,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 CELERY_TIMEZONE = "UTC"
+# The worker logs through LOGGING above (JSON lines with the causing request's id), not its own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Celery's Django fixup closes every database connection before and after each task unless this is
 # set; then it closes them every N tasks, and config.celery also drops a connection that broke or
 # outlived CONN_MAX_AGE, as Django does between requests. A new PostgreSQL backend per webhook
@@ -438,12 +451,32 @@ if PRODUCTION:
     X_FRAME_OPTIONS = "DENY"
 
 # --- Logging ----------------------------------------------------------------------------------
+# json: one JSON object per line (request_id, user_id, route, status, duration_ms...), for a log
+# pipeline; text: for people. Credentials are scrubbed from every record (core.logging).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "text").strip().lower()
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'text', not {LOG_FORMAT!r}.")
+# One line per request on the `expedientes.request` logger (method, path, route, status,
+# duration_ms, user_id); on by default with JSON logs (in text, gunicorn's access log does it).
+REQUEST_LOG = env.bool("REQUEST_LOG", default=LOG_FORMAT == "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "core.logging.RequestIdFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
+    "filters": {
+        "request_id": {"()": "core.logging.RequestIdFilter"},
+        "redact": {"()": "core.logging.RedactFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "core.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }

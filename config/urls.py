@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from core import views as core_views
+from core.metrics import metrics_view
 from reports import adminviews as reports_admin
 
 api_v1 = [
@@ -22,6 +23,7 @@ if settings.BENCH_VIEWS:
 urlpatterns = [
     re_path(r"^health/live/?$", core_views.live, name="health-live"),
     re_path(r"^health/ready/?$", core_views.ready, name="health-ready"),
+    re_path(r"^metrics/?$", metrics_view, name="metrics"),
     re_path(r"^api/v1/?$", core_views.api_root, name="api-root"),
     path("api/v1/", include(api_v1)),
     path("admin/colours.css", core_views.admin_colours_css, name="admin-colours-css"),

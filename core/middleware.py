@@ -1,35 +1,75 @@
-"""Request id on every request and response; UTC for the API; the admin's "too many attempts" page."""
+"""Request id and one structured log line per request; UTC for the API; the admin's "too many
+attempts" page."""
 
 from __future__ import annotations
 
 import datetime
+import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.functional import empty
 
-from core.request_context import reset_request_id, set_request_id
+from core.metrics import route_of
+from core.request_context import get_user_id, reset_request_id, reset_user_id, set_request_id, set_user_id
 
 # Any printable ASCII id a client or proxy sends is echoed (UUIDs in braces, ids with spaces...);
 # control characters, non-ASCII and ids over 128 characters (the audit column) are replaced.
 _VALID_ID = re.compile(r"^[\x20-\x7e]{1,128}$")
 API_PREFIX = "/api/"
 
+request_logger = logging.getLogger("expedientes.request")
+
+
+def _user_id_of(request: HttpRequest) -> Any:
+    """The authenticated user's id: set by the API's authentication, or a session already read."""
+    user_id = get_user_id()
+    if user_id is not None:
+        return user_id
+    user = request.__dict__.get("user")
+    if user is None or getattr(user, "_wrapped", None) is empty:  # a session nobody looked at
+        return None
+    return user.pk if getattr(user, "is_authenticated", False) else None
+
 
 class RequestIdMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.log = settings.REQUEST_LOG
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
         incoming = request.headers.get("X-Request-ID", "").strip()
         request_id = incoming if _VALID_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         token = set_request_id(request_id)
+        user_token = set_user_id(None)
         try:
             response = self.get_response(request)
+            if self.log:
+                status = response.status_code
+                request_logger.log(
+                    logging.ERROR if status >= 500 else logging.INFO,
+                    "%s %s %s",
+                    request.method,
+                    request.path,
+                    status,
+                    extra={
+                        "method": request.method,
+                        "route": route_of(request),
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "user_id": _user_id_of(request),
+                    },
+                )
         finally:
+            reset_user_id(user_token)
             reset_request_id(token)
         response["X-Request-ID"] = request_id
         return response

@@ -9,6 +9,10 @@ from rest_framework.utils.encoders import JSONEncoder
 _fallback = JSONEncoder().default
 
 
+# A UTC datetime as DRF's encoder writes it (ISO 8601, "Z"): list pages hand them over unformatted.
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z
+
+
 class ORJSONRenderer(JSONRenderer):
     """JSON rendered by orjson; Decimal, lazy strings and the rest fall back to DRF's encoder."""
 
@@ -16,7 +20,7 @@ class ORJSONRenderer(JSONRenderer):
         if data is None:
             return b""
         try:
-            return orjson.dumps(data, default=_fallback, option=orjson.OPT_NON_STR_KEYS)
+            return orjson.dumps(data, default=_fallback, option=_OPTIONS)
         except TypeError:
             # orjson refuses integers beyond 64 bits (e.g. an absurd ?page= echoed back).
             return super().render(data, accepted_media_type, renderer_context)

@@ -59,6 +59,10 @@ class Row:
     """A ``.values()`` row read as attributes (``row.estado``), like a model instance but without building one.
 
     The row's dict becomes the object's ``__dict__``, so attribute reads are as fast as on any object.
+    Rows exist only on list pages (:func:`fetch_rows`), whose dicts go straight to the JSON renderer,
+    and their datetimes come from the database in UTC: a serializer renders a row with its datetimes
+    left as they are (``make_wire``), and the renderer writes them as DRF would (ISO 8601, ``Z``),
+    in C instead of one Python call per value.
     """
 
     def __init__(self, values: dict[str, Any]) -> None:
@@ -79,6 +83,7 @@ def _datetime_converter(field: fields.DateTimeField) -> Callable[[Any], Any]:
             return value.isoformat()[:-6] + "Z"
         return slow(value)
 
+    convert.wire_passthrough = True  # type: ignore[attr-defined]
     return convert
 
 
@@ -165,6 +170,8 @@ class _Template:
     columns: frozenset[str]
     nested: tuple[tuple[str, type[FastRepresentation]], ...]
     make: Callable[[list[Any]], Callable[[Any], dict[str, Any]]]
+    # The same for value rows bound for the JSON renderer: UTC datetimes left as they are (see Row).
+    make_wire: Callable[[list[Any]], Callable[[Any], dict[str, Any]]]
 
 
 _templates: dict[type, _Template | None] = {}
@@ -199,23 +206,28 @@ def _template(cls: type[FastRepresentation]) -> _Template | None:
         steps.append((key, "attr", name, convert))
         columns.add(name)
     else:
-        template: _Template | None = _Template(tuple(steps), frozenset(columns), tuple(nested), _generate(steps))
+        template: _Template | None = _Template(
+            tuple(steps), frozenset(columns), tuple(nested), _generate(steps), _generate(steps, wire=True)
+        )
         _templates[cls] = template
         return template
     _templates[cls] = None
     return None
 
 
-def _generate(steps: list[tuple[str, str, str, Any]]) -> Callable[[list[Any]], Callable[[Any], dict[str, Any]]]:
+def _generate(
+    steps: list[tuple[str, str, str, Any]], wire: bool = False
+) -> Callable[[list[Any]], Callable[[Any], dict[str, Any]]]:
     """Python source for one dict literal over ``obj``: no loop, no per-field call unless converting.
 
+    With ``wire``, datetimes are left to the JSON renderer (value rows only: see :class:`Row`).
     Only attribute names (identifiers, checked above) and ``repr`` of the keys reach the source.
     """
     items = []
     for i, (key, kind, name, extra) in enumerate(steps):
         if kind == "method":
             expression = f"a{i}(obj)"
-        elif kind == "attr" and extra is None:
+        elif kind == "attr" and (extra is None or (wire and getattr(extra, "wire_passthrough", False))):
             expression = f"obj.{name}"
         else:
             expression = f"(None if (v{i} := obj.{name}) is None else a{i}(v{i}))"
@@ -301,6 +313,7 @@ class FastRepresentation(serializers.BaseSerializer):
     # fetched as ``.values()`` rows (see values_plan).
     methods_read_columns_only = False
     _renderer: Callable[[Any], dict[str, Any]] | None = None
+    _wire_renderer: Callable[[Any], dict[str, Any]] | None = None
 
     def renderer(self) -> Callable[[Any], dict[str, Any]]:
         """``renderer()(obj)`` is this serializer's representation of ``obj``; built once per instance."""
@@ -321,14 +334,29 @@ class FastRepresentation(serializers.BaseSerializer):
                 )
         return self._renderer
 
-    def _bind(self, kind: str, name: str, extra: Any) -> Any:
+    def wire_renderer(self) -> Callable[[Any], dict[str, Any]]:
+        """The renderer of value rows (see :class:`Row`); the plain one when there is no template."""
+        if self._wire_renderer is None:
+            template = _template(type(self))
+            if template is None or timezone.get_current_timezone_name() != "UTC":
+                self._wire_renderer = self.renderer()
+            else:
+                self._wire_renderer = template.make_wire(
+                    [self._bind(kind, name, extra, wire=True) for _, kind, name, extra in template.steps]
+                )
+        return self._wire_renderer
+
+    def _bind(self, kind: str, name: str, extra: Any, wire: bool = False) -> Any:
         if kind == "method":
             return getattr(self, name)
         if kind == "many":
-            return _many(extra(context=self.context).renderer())
+            child = extra(context=self.context)
+            return _many(child.wire_renderer() if wire else child.renderer())
         return extra
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
+        if instance.__class__ is Row:
+            return self.wire_renderer()(instance)
         return self.renderer()(instance)
 
 

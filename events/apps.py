@@ -10,3 +10,8 @@ class EventsConfig(AppConfig):
         from events.tallies import TALLIES
 
         tallies.register(*TALLIES)
+
+        from core.metrics import register_scrape_collector
+        from events.metrics import OutboxCollector
+
+        register_scrape_collector(OutboxCollector())

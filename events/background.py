@@ -13,7 +13,8 @@ retries, rows left by a process that exited before sending them).
 
 The database row stays the source of truth: a process that exits with ids still queued (or dies
 during an attempt) leaves pending rows, which the next sweep of any process sends. At a normal exit
-the thread is given ``OUTBOX_DRAIN_SECONDS`` to finish what is due.
+the thread is given ``OUTBOX_DRAIN_SECONDS`` to finish what is due. While it sends, its log lines
+carry the id of the request(s) whose commit queued the rows, as a worker's task does.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import close_old_connections, connections
 
+from core.request_context import get_request_id, reset_request_id, set_request_id
+
 logger = logging.getLogger(__name__)
 
 
@@ -40,9 +43,11 @@ class _Job:
     seq: int
     deliveries: tuple[int, ...] = field(compare=False)
     emails: tuple[int, ...] = field(compare=False)
+    request_id: str | None = field(compare=False, default=None)
 
 
-_SWEEP = ((), ())  # what ``_take`` returns when the periodic sweep is due
+_Work = tuple[tuple[int, ...], tuple[int, ...], str | None]
+_SWEEP: _Work = ((), (), None)  # what ``_take`` returns when the periodic sweep is due
 
 
 class Dispatcher:
@@ -63,8 +68,14 @@ class Dispatcher:
 
     # --- the callers' side ---------------------------------------------------------------------
 
-    def submit(self, deliveries: Iterable[int] = (), emails: Iterable[int] = (), delay: float = 0.0) -> None:
-        job = _Job(time.monotonic() + max(delay, 0.0), next(self._seq), tuple(deliveries), tuple(emails))
+    def submit(
+        self,
+        deliveries: Iterable[int] = (),
+        emails: Iterable[int] = (),
+        delay: float = 0.0,
+        request_id: str | None = None,
+    ) -> None:
+        job = _Job(time.monotonic() + max(delay, 0.0), next(self._seq), tuple(deliveries), tuple(emails), request_id)
         with self._cond:
             heapq.heappush(self._jobs, job)
             self._cond.notify_all()
@@ -93,8 +104,9 @@ class Dispatcher:
 
     # --- the thread ----------------------------------------------------------------------------
 
-    def _take(self) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
-        """The ids of every job due now (merged), ``_SWEEP`` when a sweep is due, ``None`` to stop."""
+    def _take(self) -> _Work | None:
+        """The ids of every job due now (merged, with their requests' ids), ``_SWEEP`` when a sweep
+        is due, ``None`` to stop."""
         with self._cond:
             self._busy = False
             self._cond.notify_all()
@@ -103,12 +115,16 @@ class Dispatcher:
                 if self._jobs and self._jobs[0].due <= now:
                     deliveries: list[int] = []
                     emails: list[int] = []
+                    request_ids: list[str] = []
                     while self._jobs and self._jobs[0].due <= now:
                         job = heapq.heappop(self._jobs)
                         deliveries += job.deliveries
                         emails += job.emails
+                        if job.request_id:
+                            request_ids.append(job.request_id)
                     self._busy = True
-                    return tuple(dict.fromkeys(deliveries)), tuple(dict.fromkeys(emails))
+                    joined = ",".join(dict.fromkeys(request_ids)) or None
+                    return tuple(dict.fromkeys(deliveries)), tuple(dict.fromkeys(emails)), joined
                 if self._closing:
                     return None
                 if now >= self._next_sweep:
@@ -121,6 +137,7 @@ class Dispatcher:
     def _run(self) -> None:
         try:
             while (work := self._take()) is not None:
+                token = set_request_id(work[2])
                 try:
                     # As between two requests: drop a connection that broke or grew old, and
                     # re-arm the health check for the first query.
@@ -131,6 +148,8 @@ class Dispatcher:
                         send(deliveries=list(work[0]), emails=list(work[1]))
                 except Exception:  # the rows stay pending in the database; a later sweep sends them
                     logger.exception("outbox: sending in the background failed; a later sweep will retry")
+                finally:
+                    reset_request_id(token)
         finally:
             connections.close_all()  # this thread's connections
 
@@ -171,7 +190,8 @@ def dispatcher() -> Dispatcher:
 
 
 def submit(*, deliveries: Iterable[int] = (), emails: Iterable[int] = (), delay: float = 0.0) -> None:
-    dispatcher().submit(deliveries, emails, delay)
+    """Queue rows for the sending thread, with the current request's id for its log lines."""
+    dispatcher().submit(deliveries, emails, delay, get_request_id())
 
 
 def shutdown(timeout: float) -> bool:

@@ -30,6 +30,7 @@ from standardwebhooks import Webhook
 from urllib3.util.timeout import _DEFAULT_TIMEOUT
 
 from events import outbox, ssrf
+from events.metrics import observe_attempt
 from events.models import Event, OutboxStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -442,6 +443,7 @@ def deliver_many(delivery_ids: list[int], *, batch: int = 1) -> dict[int, str]:
         body = job.body()
         headers = sign_headers(msg_id=str(job.event_id), body=body, secrets=job.secrets(now), at=now)
         outcome = post(job.url, body, headers)
+        observe_attempt(job.endpoint_id, outcome.status_code)
         if outcome.gone:
             gone.add(job.endpoint_id)
         results.append(Result(job.pk, job.number, job.token, now, outcome))

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 
 from events import outbox
+from events.metrics import EMAILS_SENT
 from events.models import EmailMessage, Event, OutboxStatus, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -260,6 +261,7 @@ def send(*, message_id: int) -> str:
     except Exception as exc:  # noqa: BLE001 - any backend failure is retried; the row keeps the reason
         error = f"{type(exc).__name__}: {exc}"[:2000]
         logger.warning("email %s failed: %s", message.pk, error)
+    EMAILS_SENT.labels("failed" if error else "sent").inc()
     now = timezone.now()
 
     def record() -> str:

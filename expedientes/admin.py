@@ -16,7 +16,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
@@ -30,6 +30,7 @@ from accounts.models import STAFF_ROLES
 from core.adminkit import TalliedPaginator, badge, colour_class, describe_refusal, register_colours, run_per_row
 from core.exceptions import ApplicationError, not_found_detail
 from core.exports import Column
+from core.storage import attachment
 from events.exports import AuditedExportMixin
 from events.models import AuditEvent
 from expedientes import selectors, services, workflow
@@ -365,14 +366,16 @@ class ExpedienteAdmin(AuditedExportMixin, admin.ModelAdmin):
         documento = Documento.objects.filter(pk=documento_id, expediente=obj).first()
         if documento is None or not documento.file:
             raise Http404(not_found_detail("File"))
-        response = FileResponse(
-            documento.file.open("rb"),
-            as_attachment=True,
-            filename=documento.nombre,
-            content_type=documento.content_type or "application/octet-stream",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        try:
+            return attachment(
+                documento.file.storage,
+                documento.file.name,
+                filename=documento.nombre,
+                content_type=documento.content_type,
+                size=documento.size,
+            )
+        except FileNotFoundError:
+            raise Http404(not_found_detail("File")) from None
 
     # --- bulk actions ---------------------------------------------------------------------------
     @admin.action(description=gettext_lazy("Assign selected expedientes to me"), permissions=["change"])

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
-from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -28,6 +27,7 @@ from core.exceptions import (
     PermissionDeniedError,
     ValidationFailed,
 )
+from core.storage import save_until_rollback
 from events.services import diff, record
 from expedientes import workflow
 from expedientes.models import Documento, Estado, Expediente
@@ -250,8 +250,9 @@ def delete_expediente(*, expediente_id: int, actor: Any, expected_versions: set[
 
 # --- documentos ---------------------------------------------------------------------------------
 def _store(upload: IO[bytes]) -> str:
-    """Save under a server-generated name; the client's filename never reaches the storage."""
-    return default_storage.save(f"documentos/{uuid.uuid4().hex}", File(upload))
+    """Save under a server-generated name (the client's filename never reaches the storage), to be
+    deleted again unless the current transaction commits."""
+    return save_until_rollback(storages["default"], f"documentos/{uuid.uuid4().hex}", upload)
 
 
 def add_documento(
@@ -259,37 +260,33 @@ def add_documento(
 ) -> Documento:
     """Attach a documento (metadata only, or with a file checked for size and type).
 
-    ``409 conflict`` on an ``archivado`` expediente; the file is stored before the transaction
-    and removed again when the transaction does not commit.
+    ``409 conflict`` on an ``archivado`` expediente. The file is stored first in the transaction,
+    before any lock is taken, and deleted again when the transaction does not commit (a refusal, a
+    failure, or an enclosing transaction that rolls back): no orphan object is left behind.
     """
     inspected = inspect(upload) if upload is not None else None
-    stored_name = _store(upload) if upload is not None else ""
-    try:
-        with transaction.atomic():
-            expediente = _lock(expediente_id)
-            if expediente.estado == Estado.ARCHIVADO:
-                raise Conflict(_("Documentos cannot be added to an archivado expediente."))
-            documento = Documento(expediente=expediente, nombre=nombre, tipo=tipo, uploaded_by=actor)
-            if inspected is not None:
-                documento.file.name = stored_name
-                documento.content_type = inspected.content_type
-                documento.size = inspected.size
-                documento.sha256 = inspected.sha256
-            documento.save()
-            data = documento_representation(documento)
-            record(
-                actor=actor,
-                entity_type="documento",
-                entity_id=documento.pk,
-                action="create",
-                changes={key: [None, value] for key, value in data.items() if key not in ("id", "created_at")},
-                event_type="documento.added",
-                data=data,
-            )
-    except BaseException:
-        if stored_name:
-            default_storage.delete(stored_name)
-        raise
+    with transaction.atomic():
+        stored_name = _store(upload) if upload is not None else ""
+        expediente = _lock(expediente_id)
+        if expediente.estado == Estado.ARCHIVADO:
+            raise Conflict(_("Documentos cannot be added to an archivado expediente."))
+        documento = Documento(expediente=expediente, nombre=nombre, tipo=tipo, uploaded_by=actor)
+        if inspected is not None:
+            documento.file.name = stored_name
+            documento.content_type = inspected.content_type
+            documento.size = inspected.size
+            documento.sha256 = inspected.sha256
+        documento.save()
+        data = documento_representation(documento)
+        record(
+            actor=actor,
+            entity_type="documento",
+            entity_id=documento.pk,
+            action="create",
+            changes={key: [None, value] for key, value in data.items() if key not in ("id", "created_at")},
+            event_type="documento.added",
+            data=data,
+        )
     return documento
 
 
@@ -323,4 +320,5 @@ def delete_documento(*, documento_id: int, actor: Any) -> None:
             changes={key: [value, None] for key, value in data.items() if key not in ("id", "created_at")},
         )
         if stored_name:
-            transaction.on_commit(lambda: default_storage.delete(stored_name))
+            storage = storages["default"]
+            transaction.on_commit(lambda: storage.delete(stored_name))

@@ -17,6 +17,7 @@ from core.etag import expected_versions, set_etag
 from core.exceptions import NotFound, not_found_detail
 from core.filters import ValidatedOrderingFilter
 from core.parsers import ORJSONParser
+from core.storage import attachment
 from expedientes import selectors, services
 from expedientes.filters import ExpedienteFilter
 from expedientes.models import Documento, Expediente
@@ -254,16 +255,16 @@ class DocumentoDownloadView(DocumentoScopedMixin, generics.GenericAPIView):
     )
     def get(self, request: Request, expediente_pk: int, pk: int) -> FileResponse:
         documento = self.get_documento()
-        if not documento.file:
+        try:
+            return attachment(
+                documento.file.storage,
+                documento.file.name,
+                filename=documento.nombre,
+                content_type=documento.content_type,
+                size=documento.size,
+            )
+        except FileNotFoundError:  # metadata only, or the stored object is gone
             raise NotFound(
                 not_found_detail("File"),
                 errors=[{"field": None, "message": _("This documento has no file."), "code": "not_found"}],
-            )
-        response = FileResponse(
-            documento.file.open("rb"),
-            as_attachment=True,
-            filename=documento.nombre,
-            content_type=documento.content_type or "application/octet-stream",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+            ) from None

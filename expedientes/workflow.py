@@ -72,3 +72,20 @@ _OWNER_TARGETS = {
     source: tuple(target for target in targets if TRANSITIONS[(source, target)] is Who.OWNER_OR_STAFF)
     for source, targets in _TARGETS.items()
 }
+
+
+def path_to(target: str, start: str = Estado.INICIADO) -> list[str]:
+    """The shortest list of steps through ``TRANSITIONS`` from ``start`` to ``target`` ([] if equal)."""
+    paths: dict[str, list[str]] = {start: []}
+    frontier = [start]
+    while frontier and target not in paths:
+        following = []
+        for source in frontier:
+            for (origin, destination), _ in TRANSITIONS.items():
+                if origin == source and destination not in paths:
+                    paths[destination] = [*paths[source], destination]
+                    following.append(destination)
+        frontier = following
+    if target not in paths:
+        raise ValueError(f"{target!r} cannot be reached from {start!r}")
+    return paths[target]

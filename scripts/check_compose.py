@@ -1,12 +1,14 @@
 """Validate docker-compose.yml against the Compose Specification's JSON schema (kept in .ci/).
 
 There is no Docker engine in CI, and PyPI's docker-compose 1.x predates the specification, so the
-file is checked structurally here, plus the wiring every service of ours needs, plus safe defaults:
+file is checked structurally here, plus the wiring every service of ours needs (documentos in the
+MinIO bucket for every web server and worker), plus safe defaults:
 production settings unless told otherwise, and every secret required from the environment
 (``${NAME:?message}``), never written in the file or given a default. The local topology
 (``Procfile.local``, ``make up-local``) is kept in step: every compose service runs there too (the
-machine's PostgreSQL and Redis stand for those two), with the same program and arguments, and every
-connection setting the compose services get is set there as well.
+machine's PostgreSQL and Redis stand for those two, and its disk for MinIO: the local servers share
+one filesystem), with the same program and arguments, and every connection setting the compose
+services get is set there as well.
 """
 
 from __future__ import annotations
@@ -21,9 +23,19 @@ import yaml
 from jsonschema import Draft201909Validator
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUIRED_SERVICES = {"postgres", "redis", "web", "worker", "beat", "mailpit"}
-# Compose services the local topology takes from the machine, and Procfile names that differ.
-MACHINE_SERVICES = {"postgres", "redis"}
+REQUIRED_SERVICES = {"postgres", "redis", "minio", "web", "worker", "beat", "mailpit"}
+# Documentos live in the bucket, so every process that reads or writes them shares one.
+S3_ENVIRONMENT = (
+    "STORAGE_BACKEND",
+    "AWS_S3_ENDPOINT_URL",
+    "AWS_STORAGE_BUCKET_NAME",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+)
+# Compose services the local topology takes from the machine (its disk stands for the bucket:
+# the local servers share one filesystem), and Procfile names that differ.
+MACHINE_SERVICES = {"postgres", "redis", "minio", "minio-bucket"}
+STORAGE_SERVICES = {"minio"}
 PROCFILE_NAMES = {"mail": "mailpit", "balancer": "web"}  # the balancer is compose's published web port
 # Options whose value is per environment (where to listen, the worker's node name): not compared.
 PER_ENVIRONMENT_OPTIONS = {"--bind", "-b", "-n", "--hostname"}
@@ -32,7 +44,9 @@ APP_SERVICES = ("web", "worker", "beat")
 SECRETS = (
     *((name, "SECRET_KEY") for name in APP_SERVICES),
     *((name, "JWT_SIGNING_KEY") for name in APP_SERVICES),
+    *((name, "AWS_SECRET_ACCESS_KEY") for name in APP_SERVICES),
     ("postgres", "POSTGRES_PASSWORD"),
+    ("minio", "MINIO_ROOT_PASSWORD"),
 )
 REQUIRED = re.compile(r"^\$\{(?P<name>[A-Z_][A-Z0-9_]*):\?[^}]*\}$")
 DATABASE_URL = re.compile(r"^[a-z]+://[^:@/]+:(?P<password>[^@]*)@")
@@ -67,7 +81,7 @@ def problems_in(compose_file: Path) -> list[str]:
     missing = REQUIRED_SERVICES - set(services)
     if missing:
         problems.append(f"services missing: {', '.join(sorted(missing))}")
-    for name in ("postgres", "redis", "web"):
+    for name in ("postgres", "redis", "minio", "web"):
         if name in services and "healthcheck" not in services[name]:
             problems.append(f"{name}: no healthcheck")
     for name in APP_SERVICES:
@@ -75,6 +89,15 @@ def problems_in(compose_file: Path) -> list[str]:
         for key in ("DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL"):
             if key not in env:
                 problems.append(f"{name}: {key} is not set")
+    for name in ("web", "worker"):
+        env = services.get(name, {}).get("environment", {})
+        for key in S3_ENVIRONMENT:
+            if key not in env:
+                problems.append(f"{name}: {key} is not set")
+        if env.get("STORAGE_BACKEND") != "s3":
+            problems.append(
+                f"{name}: STORAGE_BACKEND is not s3 (a second web server could not read the first one's files)"
+            )
     return problems + _secret_problems(services)
 
 
@@ -145,11 +168,16 @@ def procfile_problems(compose_file: Path, procfile_path: Path) -> list[str]:
         for name in names:
             if not _is_subsequence(wanted, _command_words(entries[name])):
                 problems.append(f"{procfile_path.name}: {name} does not run {' '.join(wanted)} as compose's {service}")
-        # Settings that point at another compose service (postgres://...@postgres:5432, redis://redis:6379).
+        # Settings that point at another compose service (postgres://...@postgres:5432, redis://redis:6379),
+        # but the bucket's: locally documentos stay on the shared disk.
         wiring = [
             key
             for key, value in (spec.get("environment") or {}).items()
-            if any(f"@{other}:" in str(value) or f"//{other}:" in str(value) for other in services)
+            if any(
+                f"@{other}:" in str(value) or f"//{other}:" in str(value)
+                for other in services
+                if other not in STORAGE_SERVICES
+            )
         ]
         missing = sorted(key for key in wiring if key not in env)
         if missing:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sys
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -82,6 +84,67 @@ def _clear_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+# --- file storage: both backends -----------------------------------------------------------------
+S3_KEYS = {"access_key": "test-access-key", "secret_key": "test-secret-key", "region_name": "us-east-1"}
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A local S3-compatible server (moto's, as its own process) on loopback; yields its endpoint URL."""
+    from tests.bench.processes import free_port, start, stop
+
+    port = free_port()
+    log = tmp_path_factory.mktemp("s3") / "moto_server.log"
+    moto = Path(sys.executable).with_name("moto_server")
+    proc = start([str(moto), "-H", "127.0.0.1", "-p", str(port)], log, "Running on", timeout=60)
+    yield f"http://127.0.0.1:{port}"
+    stop(proc, timeout=10)
+
+
+def s3_environment(endpoint: str, bucket: str) -> dict[str, str]:
+    """The variables a deployment sets for ``STORAGE_BACKEND=s3``, pointed at ``endpoint``."""
+    return {
+        "STORAGE_BACKEND": "s3",
+        "AWS_S3_ENDPOINT_URL": endpoint,
+        "AWS_STORAGE_BUCKET_NAME": bucket,
+        "AWS_ACCESS_KEY_ID": S3_KEYS["access_key"],
+        "AWS_SECRET_ACCESS_KEY": S3_KEYS["secret_key"],
+        "AWS_S3_REGION_NAME": S3_KEYS["region_name"],
+    }
+
+
+@pytest.fixture(params=["filesystem", "s3"])
+def storage_backend(request: pytest.FixtureRequest, settings: Any) -> str:
+    """Runs a test once on the local filesystem and once on an S3 bucket of its own (moto server)."""
+    if request.param == "s3":
+        import boto3
+
+        endpoint = request.getfixturevalue("s3_server")
+        bucket = f"test-{uuid.uuid4().hex}"
+        boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id=S3_KEYS["access_key"],
+            aws_secret_access_key=S3_KEYS["secret_key"],
+            region_name=S3_KEYS["region_name"],
+        ).create_bucket(Bucket=bucket)
+        from config.storage import default_storage_settings
+
+        default = default_storage_settings(s3_environment(endpoint, bucket))
+        settings.STORAGES = {**settings.STORAGES, "default": default}
+    return str(request.param)
+
+
+def stored_documento_files() -> list[str]:
+    """Names of the files under ``documentos/`` in the default storage, whichever backend."""
+    from django.core.files.storage import storages
+
+    try:
+        return sorted(storages["default"].listdir("documentos")[1])
+    except FileNotFoundError:
+        return []
 
 
 # --- clients and users ---------------------------------------------------------------------------
@@ -170,3 +233,32 @@ def clerk_client(client_for: Callable[[Any], SchemaCheckedClient], clerk: Any) -
 @pytest.fixture
 def admin_client_api(client_for: Callable[[Any], SchemaCheckedClient], admin: Any) -> SchemaCheckedClient:
     return client_for(admin)
+
+
+# --- metrics -----------------------------------------------------------------------------------
+METRICS_TOKEN = "test-metrics-token-0123456789abcdef"
+
+
+@pytest.fixture
+def metrics_token(settings: Any) -> str:
+    settings.METRICS_TOKEN = METRICS_TOKEN
+    return METRICS_TOKEN
+
+
+def scrape(token: str = METRICS_TOKEN) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """``GET /metrics`` as Prometheus would; each sample by (name, labels)."""
+    from django.test import Client
+    from prometheus_client.parser import text_string_to_metric_families
+
+    response = Client().get("/metrics", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("text/plain; version=")
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(response.content.decode())
+        for sample in family.samples
+    }
+
+
+def sample(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), 0.0)

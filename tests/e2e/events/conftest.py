@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 import redis
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from config.celery import app as celery_app
 from tests.e2e.conftest import database_url
@@ -141,6 +142,9 @@ def _reset_broker_pools() -> None:
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
     celery_app._after_fork()
+    # Celery's producer pool comes from kombu's process-wide registry, keyed by broker URL: without
+    # this, the next publish to the same URL could get the pool closed just above.
+    kombu_pools.reset()
 
 
 @contextmanager

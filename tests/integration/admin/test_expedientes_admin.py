@@ -292,7 +292,7 @@ def test_add_in_admin_creates_through_the_service(clerk, clerk_web):
     assert Expediente.objects.filter(numero="EXP-ADMIN-NEW").count() == 1
 
 
-def test_documentos_inline_and_download(citizen, clerk_web, make_expediente, tmp_path):
+def test_documentos_inline_and_download(citizen, clerk_web, make_expediente, storage_backend):
     from django.core.files.base import ContentFile
 
     expediente = make_expediente(citizen)
@@ -308,5 +308,6 @@ def test_documentos_inline_and_download(citizen, clerk_web, make_expediente, tmp
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == b"hola\n"
     assert 'attachment; filename="informe.txt"' in download["Content-Disposition"]
+    assert download["Content-Length"] == "5"
     other = make_expediente(citizen)
     assert clerk_web.get(f"{CHANGELIST}{other.pk}/documentos/{documento.pk}/download/").status_code == 404

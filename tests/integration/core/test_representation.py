@@ -235,3 +235,26 @@ def test_order_bodies_with_nested_lines_are_identical_with_and_without_values_ro
     assert_same_body(fast, slow)
     assert len(fast_queries) == len(slow_queries)
     assert any(order["items"] for order in fast.json()["data"])
+
+
+def test_value_rows_leave_datetimes_to_the_renderer_which_writes_them_as_drf_does(citizen: Any) -> None:
+    from django.utils import timezone
+
+    from core.renderers import ORJSONRenderer
+
+    baker.make(Expediente, numero="EXP-WIRE", solicitante="Ana", owner=citizen)
+    queryset = Expediente.objects.filter(numero="EXP-WIRE")
+    plan = values_plan(ExpedienteSerializer, queryset)
+    assert plan is not None
+    (row,) = pagination.fetch_rows(queryset, plan)
+    with timezone.override(datetime.UTC):  # as every API request runs
+        serializer = ExpedienteSerializer(context={"user": citizen})
+        wire = serializer.to_representation(row)
+        plain = serializer.to_representation(queryset.get())
+    assert isinstance(wire["created_at"], datetime.datetime)
+    assert isinstance(plain["created_at"], str)
+    assert plain["created_at"].endswith("Z")
+    renderer = ORJSONRenderer()
+    assert renderer.render(wire) == renderer.render(plain)
+    with timezone.override(datetime.UTC):
+        assert plain == drf_representation(serializer, queryset.get())

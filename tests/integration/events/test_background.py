@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.core.mail.backends.locmem import EmailBackend
 
+from core.request_context import get_request_id
 from events import background, delivery
 from events.models import EmailMessage, WebhookAttempt, WebhookDelivery
 from events.services import create_endpoint
@@ -80,13 +81,15 @@ def slow_receiver() -> Iterator[SlowReceiver]:
 
 
 SENDERS: list[tuple[str, str]] = []  # (what, thread name)
+SENT_UNDER: list[str | None] = []  # the request id in force when each message was sent
 
 
 class RecordingBackend(EmailBackend):
-    """Django's locmem backend that also notes which thread sent each message."""
+    """Django's locmem backend that also notes which thread sent each message, and for which request."""
 
     def send_messages(self, messages: Any) -> int:
         SENDERS.extend(("email", threading.current_thread().name) for _ in messages)
+        SENT_UNDER.extend(get_request_id() for _ in messages)
         return super().send_messages(messages)
 
 
@@ -98,6 +101,7 @@ def background_outbox(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterato
     settings.OUTBOX_SWEEP_SECONDS = 0.2
     settings.EMAIL_BACKEND = f"{__name__}.RecordingBackend"
     SENDERS.clear()
+    SENT_UNDER.clear()
     post = delivery.post
 
     def recording_post(*args: Any, **kwargs: Any) -> Any:
@@ -149,6 +153,28 @@ def test_emails_are_sent_by_the_background_thread(background_outbox, citizen_cli
     assert message.status == "succeeded"
     assert background_outbox == [("email", THREAD)]
     assert threading.current_thread().name != THREAD
+
+
+def test_the_thread_sends_under_the_id_of_the_request_that_queued(background_outbox, citizen_client, settings):
+    # The row must go by its hand-over, not by a sweep (which has no request): the thread's first
+    # sweep is over before the request (an empty hand-over is idle only after it), the next one is
+    # an hour away.
+    settings.OUTBOX_SWEEP_SECONDS = 3600
+    background.submit()
+    assert background.dispatcher().wait_idle(WAIT)
+    created = new_expediente(citizen_client, "EXP-BG-3")
+    response = citizen_client.post(
+        f"/api/v1/expedientes/{created.json()['id']}/transitions",
+        {"to": "en_revision"},
+        format="json",
+        HTTP_X_REQUEST_ID="req-moved-it",
+    )
+    assert response.status_code == 200
+    assert background.dispatcher().wait_idle(WAIT)
+
+    assert background_outbox == [("email", THREAD)]
+    assert SENT_UNDER == ["req-moved-it"]
+    assert get_request_id() is None  # nothing leaked into this thread
 
 
 @pytest.mark.parametrize("by", ["timer", "sweep"])

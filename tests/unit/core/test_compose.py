@@ -42,6 +42,11 @@ x-app: &app
     DATABASE_URL: postgres://expedientes:${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}@postgres:5432/expedientes
     CELERY_BROKER_URL: redis://redis:6379/0
     EMAIL_URL: smtp://mailpit:1025
+    STORAGE_BACKEND: s3
+    AWS_S3_ENDPOINT_URL: http://minio:9000
+    AWS_STORAGE_BUCKET_NAME: expedientes
+    AWS_ACCESS_KEY_ID: expedientes
+    AWS_SECRET_ACCESS_KEY: ${MINIO_ROOT_PASSWORD:?set MINIO_ROOT_PASSWORD}
 services:
   postgres:
     image: postgres:16
@@ -49,6 +54,11 @@ services:
       POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}
     healthcheck: {test: ["CMD", "true"]}
   redis: {image: "redis:7", healthcheck: {test: ["CMD", "true"]}}
+  minio:
+    image: minio/minio:latest
+    environment:
+      MINIO_ROOT_PASSWORD: ${MINIO_ROOT_PASSWORD:?set MINIO_ROOT_PASSWORD}
+    healthcheck: {test: ["CMD", "true"]}
   mailpit: {image: "axllent/mailpit:latest"}
   web: {<<: *app, healthcheck: {test: ["CMD", "true"]}}
   worker: {<<: *app}
@@ -74,8 +84,24 @@ def test_a_compose_file_with_required_secrets_passes(tmp_path: Path):
             "      POSTGRES_PASSWORD: pw",
             "POSTGRES_PASSWORD",
         ),
+        (
+            "      MINIO_ROOT_PASSWORD: ${MINIO_ROOT_PASSWORD:?set MINIO_ROOT_PASSWORD}",
+            "      MINIO_ROOT_PASSWORD: minioadmin",
+            "MINIO_ROOT_PASSWORD",
+        ),
+        ("${MINIO_ROOT_PASSWORD:?set MINIO_ROOT_PASSWORD}\nservices", "minioadmin\nservices", "AWS_SECRET_ACCESS_KEY"),
+        ("STORAGE_BACKEND: s3", "STORAGE_BACKEND: filesystem", "STORAGE_BACKEND is not s3"),
     ],
-    ids=["defaulted-secret", "literal-secret", "optional-jwt-key", "development-by-default", "literal-db-password"],
+    ids=[
+        "defaulted-secret",
+        "literal-secret",
+        "optional-jwt-key",
+        "development-by-default",
+        "literal-db-password",
+        "literal-minio-password",
+        "literal-bucket-secret",
+        "documentos-on-one-disk",
+    ],
 )
 def test_a_compose_file_that_starts_with_public_keys_is_reported(tmp_path: Path, before, after, expected):
     assert before in SAFE
