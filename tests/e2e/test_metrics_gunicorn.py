@@ -16,7 +16,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.bench.processes import PROJECT_DIR, free_port, start, stop
-from tests.e2e.events.conftest import _database_url
+from tests.e2e.conftest import database_url
 
 pytestmark = pytest.mark.django_db
 TOKEN = "e2e-metrics-token-0123456789abcdef"
@@ -35,7 +35,7 @@ def test_two_workers_add_up(tmp_path: Path) -> None:
     multiproc = tmp_path / "metrics"
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": "2",
         "GUNICORN_ACCESSLOG": "",
