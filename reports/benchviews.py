@@ -8,10 +8,11 @@ real endpoint beside:
 - ``baseline``: a bare Django view, the same querysets through ``.values()``, rendered by orjson;
 - ``floor``: the same SQL through ``connection.cursor()``, rendered by orjson.
 
-The writes have a baseline too (``POST expedientes/create-baseline``, ``POST expedientes/<id>/transition-baseline``):
-a bare Django view that writes the same rows through the same model layer (the expediente, then
-``events.services.record`` for its audit row, domain event and outbox rows) and answers the new
-representation with orjson, without DRF's parsing, validation, ETag and rendering.
+The writes have a baseline too (``POST expedientes/create-baseline``, ``POST expedientes/<id>/transition-baseline``,
+``POST orders/create-baseline``): a bare Django view that writes the same rows through the same model
+layer (the expediente, then ``events.services.record`` for its audit row, domain event and outbox
+rows; an order through ``orders.services.create_order``, which locks and reserves the stock) and
+answers the new representation with orjson, without DRF's parsing, validation, ETag and rendering.
 
 No DRF, no validation beyond what a page needs: these are yardsticks, not endpoints.
 """
@@ -39,6 +40,7 @@ from expedientes.models import Estado, Expediente
 from expedientes.selectors import expedientes_visible_to, search_expedientes
 from expedientes.serializers import representation
 from orders.models import Order, OrderItem, Payment
+from orders.services import create_order
 
 _JSON_OPTIONS = orjson.OPT_UTC_Z
 _auth = JWTAuthentication()
@@ -296,6 +298,19 @@ def expediente_transition_baseline(request: HttpRequest, pk: int) -> HttpRespons
     return _json(_written(expediente, user))
 
 
+@csrf_exempt
+@require_POST
+def order_create_baseline(request: HttpRequest) -> HttpResponse:
+    user = _authenticated(request)
+    if user is None:
+        return _unauthorized()
+    body = orjson.loads(request.body)
+    order = create_order(user=user, items=body["items"], shipping_address=body.get("shipping_address", ""))
+    row = {column: getattr(order, column) for column in ORDER_COLUMNS}
+    items = [_item(item) for item in order.items.order_by("id").values(*ITEM_COLUMNS)]
+    return _json(_order(row, items, []), status=201)
+
+
 def _written(expediente: Expediente, user: Any) -> dict[str, Any]:
     row = {column: getattr(expediente, column) for column in EXPEDIENTE_COLUMNS}
     return _expediente(row, _transitions(user))
@@ -403,6 +418,7 @@ urlpatterns = [
         expediente_transition_baseline,
         name="bench-expediente-transition-baseline",
     ),
+    path("orders/create-baseline", order_create_baseline, name="bench-order-create-baseline"),
     path("orders/baseline", orders_baseline, name="bench-orders-baseline"),
     path("orders/floor", orders_floor, name="bench-orders-floor"),
 ]

@@ -395,10 +395,12 @@ def build_scenarios(fx: dict[str, Any], tokens: dict[str, str]) -> list[Scenario
         return adds + [("POST", "/api/v1/checkout", t, json.dumps({"payment_method": "pm_card_visa"})) for t in tokens]
 
     warm_buyers = len(buyers) // 4
-    order_lines = [
-        ("POST", "/api/v1/orders", buyers[i % len(buyers)], json.dumps({"items": [{"product_id": p, "quantity": 1}]}))
-        for i, p in enumerate(products * 5)
-    ]
+
+    def order_lines(path: str) -> list[tuple[str, str, str, str]]:
+        return [
+            ("POST", path, buyers[i % len(buyers)], json.dumps({"items": [{"product_id": p, "quantity": 1}]}))
+            for i, p in enumerate(products * 5)
+        ]
 
     def create(path: str, prefix: str) -> list[tuple[str, str, str, str]]:
         body = {"numero": f"{prefix}-{{n}}", "solicitante": "Begoña Ibáñez Núñez", "concepto": "Alta de bench"}
@@ -492,7 +494,8 @@ def build_scenarios(fx: dict[str, Any], tokens: dict[str, str]) -> list[Scenario
             prepare=reset_transition_pool,
             warmup_lines=transitions(pool_ids[:200]),
         ),
-        Scenario("order-create", order_lines, "orders-baseline heavy"),
+        Scenario("order-create-baseline", order_lines(f"{bench}/orders/create-baseline")),
+        Scenario("order-create", order_lines("/api/v1/orders"), "order-create-baseline"),
         Scenario(
             "checkout (cart add + checkout)",
             checkout(buyers[warm_buyers:]),

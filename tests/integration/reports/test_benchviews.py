@@ -144,3 +144,18 @@ def test_write_baselines_write_the_rows_and_answer_the_body_of_the_real_writes(
     assert status == 200
     assert (moved["estado"], moved["version"]) == ("en_revision", 2)
     assert _written_rows(baseline["id"]) == _written_rows(expected["id"])
+
+
+def test_order_create_baseline_reserves_stock_and_answers_the_body_of_the_real_create(
+    citizen: Any, client_for: Callable[[Any], Any]
+) -> None:
+    product = Product.objects.create(name="Sello", price=Decimal("4.50"), stock=10)
+    body = {"items": [{"product_id": product.pk, "quantity": 2}]}
+    real = client_for(citizen).post("/api/v1/orders", body, format="json")
+    assert real.status_code == 201
+    status, baseline = _bench_post(benchviews.order_create_baseline, citizen, body)
+    assert status == 201
+    product.refresh_from_db()
+    assert product.stock == 6
+    volatile = {"id": None, "created_at": None, "updated_at": None}
+    assert {**baseline, **volatile} == {**real.json(), **volatile}
