@@ -35,9 +35,7 @@ from orders.filters import OrderFilter  # noqa: E402
 from orders.models import Order  # noqa: E402
 
 NEW_INDEXES = [
-    "expedientes_numero_trgm",
-    "expedientes_solicitante_trgm",
-    "expedientes_concepto_trgm",
+    "expedientes_search_trgm",
     "expedientes_estado_id",
     "events_audit_action_created",
     "events_audit_type_created",
