@@ -7,12 +7,12 @@ from django.db.models import QuerySet
 
 from accounts import selectors
 from accounts.models import Role, User
-from core.filters import ValidatedOrderingFilter
+from core.filters import FilterSet, ValidatedOrderingFilter
 
 BOOLEAN_VALUES = ("true", "false", "True", "False", "1", "0")
 
 
-class UserFilter(django_filters.FilterSet):
+class UserFilter(FilterSet):
     role = django_filters.ChoiceFilter(choices=Role.choices)
     # A plain BooleanFilter silently ignores "maybe"; a bad value must be a 422.
     is_active = django_filters.TypedChoiceFilter(

@@ -1,7 +1,8 @@
-"""Ordering that refuses unknown fields (422) and always ends in a unique tie-breaker."""
+"""Ordering that refuses unknown fields (422) and always ends in a unique tie-breaker; a FilterSet built once per class."""
 
 from __future__ import annotations
 
+import copy
 import datetime
 import re
 from typing import Any
@@ -10,6 +11,7 @@ import django_filters
 import django_filters.fields
 from django import forms
 from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
@@ -88,6 +90,47 @@ class ValidatedOrderingFilter(BaseFilterBackend):
                 "allowEmptyValue": True,
             }
         ]
+
+
+class FilterSet(django_filters.FilterSet):
+    """django-filter's FilterSet without rebuilding its filters and form class on every request.
+
+    django-filter deep-copies every filter per request and builds a new form class (fields
+    included) from them: with a handful of filters that was a third of a filtered list's CPU. Here
+    each request gets a shallow copy of each filter (its own ``parent`` and ``model``; the choices,
+    validators and lookups, never changed after the class is built, are shared), and the form class
+    is built once per FilterSet class. Form instances still copy their fields, as Django's forms do.
+    A filter whose field depends on the request (a model choice with a callable queryset) keeps
+    django-filter's behaviour: the form class is then built per request.
+    """
+
+    def __init__(
+        self, data: Any = None, queryset: QuerySet | None = None, *, request: Any = None, prefix: str | None = None
+    ) -> None:
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()  # type: ignore[attr-defined]
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {}
+        for name, base in self.base_filters.items():
+            filter_ = copy.copy(base)
+            if filter_.method is not None:
+                filter_.method = filter_.method  # a FilterMethod bound to this copy, not to the class's filter
+            filter_.model = queryset.model
+            filter_.parent = self
+            self.filters[name] = filter_
+
+    def get_form_class(self) -> type[forms.Form]:
+        cls = type(self)
+        form_class = cls.__dict__.get("_shared_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            if not any(isinstance(f, django_filters.filters.QuerySetRequestMixin) for f in self.filters.values()):
+                cls._shared_form_class = form_class  # type: ignore[attr-defined]
+        return form_class
 
 
 class QueryFilterBackend(DjangoFilterBackend):

@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 
+from core.filters import FilterSet
 from events.models import AuditEvent, Event, OutboxStatus, WebhookDelivery, WebhookEndpoint
 
 BIGINT_MAX = 2**63 - 1
@@ -41,7 +42,7 @@ class EntityIdFilter(django_filters.NumberFilter):
         return super().filter(qs, str(value))
 
 
-class EndpointFilter(django_filters.FilterSet):
+class EndpointFilter(FilterSet):
     # A plain BooleanFilter silently ignores "maybe"; a bad value must be a 422.
     active = django_filters.TypedChoiceFilter(
         choices=[(value, value) for value in BOOLEAN_VALUES], coerce=lambda value: value.lower() in ("true", "1")
@@ -52,7 +53,7 @@ class EndpointFilter(django_filters.FilterSet):
         fields = ["active"]
 
 
-class DeliveryFilter(django_filters.FilterSet):
+class DeliveryFilter(FilterSet):
     endpoint = IdFilter(field_name="endpoint_id", min_value=1)
     status = django_filters.ChoiceFilter(choices=OutboxStatus.choices)
     event_type = django_filters.CharFilter(field_name="event__type", max_length=100)
@@ -62,7 +63,7 @@ class DeliveryFilter(django_filters.FilterSet):
         fields = ["endpoint", "status", "event_type"]
 
 
-class EventFilter(django_filters.FilterSet):
+class EventFilter(FilterSet):
     type = django_filters.CharFilter(field_name="type", max_length=100)
     after = IdFilter(field_name="id", lookup_expr="gt", min_value=0, help_text="Only events with a larger id.")
 
@@ -71,7 +72,7 @@ class EventFilter(django_filters.FilterSet):
         fields = ["type", "after"]
 
 
-class AuditEventFilter(django_filters.FilterSet):
+class AuditEventFilter(FilterSet):
     entity_type = django_filters.CharFilter(max_length=50)
     entity_id = EntityIdFilter(field_name="entity_id")
     action = django_filters.ChoiceFilter(choices=AuditEvent.Action.choices)

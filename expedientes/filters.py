@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
-from core.filters import UtcIsoDateTimeFilter
+from core.filters import FilterSet, UtcIsoDateTimeFilter
 from expedientes.models import Estado, Expediente
 from expedientes.selectors import search_expedientes
 
@@ -24,7 +24,7 @@ class IdFilter(filters.NumberFilter):
         return None  # a huge id is simply unknown (an empty list), not invalid
 
 
-class ExpedienteFilter(filters.FilterSet):
+class ExpedienteFilter(FilterSet):
     estado = EstadoInFilter(field_name="estado", lookup_expr="in", choices=Estado.choices)
     owner = IdFilter(field_name="owner_id")
     assigned_to = IdFilter(field_name="assigned_to_id")

@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
-from core.filters import UtcIsoDateTimeFilter
+from core.filters import FilterSet, UtcIsoDateTimeFilter
 from core.search import unaccent_search
 from orders.models import Order, OrderStatus, Product
 
@@ -46,7 +46,7 @@ def search_terms(queryset: QuerySet, fields: list[str], value: str) -> QuerySet:
     return unaccent_search(queryset, value, fields)
 
 
-class ProductFilter(filters.FilterSet):
+class ProductFilter(FilterSet):
     category = IdFilter(field_name="category_id")
     active = strict_boolean()
     search = filters.CharFilter(method="filter_search")
@@ -61,7 +61,7 @@ class ProductFilter(filters.FilterSet):
         return search_terms(queryset, ["name"], value)
 
 
-class OrderFilter(filters.FilterSet):
+class OrderFilter(FilterSet):
     status = filters.ChoiceFilter(choices=OrderStatus.choices)
     user = IdFilter(field_name="user_id")
     created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")

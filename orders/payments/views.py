@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import is_staff_user
 from core.exceptions import PROBLEM_CONTENT_TYPE, NotFound, PermissionDeniedError
+from core.filters import FilterSet
 from core.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from core.schema import ProblemSerializer
 from orders import selectors
@@ -41,7 +42,7 @@ CHARGE_ERRORS = {
 }
 
 
-class PaymentFilter(filters.FilterSet):
+class PaymentFilter(FilterSet):
     status = filters.ChoiceFilter(choices=PaymentStatus.choices)
     order = IdFilter(field_name="order_id")
 
