@@ -43,9 +43,39 @@ class ExpedienteMove(AppendOnlyModel):
                 condition=models.Q(to_estado__in=["aprobado", "rechazado"]),
                 name="reports_move_decision_at",
             ),
+            # One group of the processing-times report each (the stays in one estado, the decisions of
+            # one outcome): a range of its own, read from the index alone, with nothing to filter.
+            models.Index(fields=["from_estado", "at"], include=["entered_at"], name="reports_move_from_at"),
+            models.Index(
+                fields=["to_estado", "at"],
+                include=["started_at"],
+                condition=models.Q(to_estado__in=["aprobado", "rechazado"]),
+                name="reports_move_outcome_at",
+            ),
             # The trigger's "previous move of this expediente".
             models.Index(fields=["expediente_id", "-at"], name="reports_move_expediente"),
         ]
 
     def __str__(self) -> str:
         return f"expediente {self.expediente_id}: {self.from_estado} -> {self.to_estado}"
+
+
+class DailyCount(models.Model):
+    """How many expedientes arrived, were approved or rejected, and how many orders were placed (with
+    their revenue) on one UTC day: counters kept by triggers in the same transaction as the writes
+    (see ``reports.daily``). A counter is spread over a few ``slot`` rows; readers sum them."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=16)
+    slot = models.SmallIntegerField()
+    n = models.BigIntegerField(default=0)
+    amount = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("daily count")
+        verbose_name_plural = _("daily counts")
+        constraints = [models.UniqueConstraint(fields=["day", "kind", "slot"], name="reports_daily_key")]
+        indexes = [models.Index(fields=["kind", "day"], include=["n", "amount"], name="reports_daily_kind_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind}: {self.n}"
