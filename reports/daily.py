@@ -23,6 +23,8 @@ concurrent writers rarely wait for each other, and readers sum the slots.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 SLOTS = 16
 KINDS = ("arrival", "aprobado", "rechazado", "order")
 REVENUE = "('confirmed', 'approved', 'shipped', 'delivered')"
@@ -109,7 +111,14 @@ _TABLES = (
 )
 
 
-def _install(table: str, fn: str, kinds: tuple[str, ...], select, change: str, watched: tuple[str, ...]) -> str:
+def _install(
+    table: str,
+    fn: str,
+    kinds: tuple[str, ...],
+    select: Callable[[str, str], str],
+    change: str,
+    watched: tuple[str, ...],
+) -> str:
     changed = " OR ".join(f"OLD.{col} IS DISTINCT FROM NEW.{col}" for col in watched)
     names = ", ".join(f"'{kind}'" for kind in kinds)
     return f"""

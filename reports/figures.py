@@ -21,9 +21,11 @@ request) took 6 to 12 seconds for twelve weeks at a million expedientes; a range
 Medians and the 90th percentile are ``percentile_cont`` (linear interpolation between the two
 nearest values, as a spreadsheet's ``PERCENTILE.INC``), in seconds.
 
-*Arrivals and decisions per week*, *orders and revenue per week* and *webhook deliveries per day*
-are grouped counts over index ranges of the period (``date_trunc`` in UTC; weeks start on Monday;
-the first and last bucket only count the days inside the period). *Backlog* and the open side of
+*Arrivals and decisions per week* and *orders and revenue per week* add up the per-day counters the
+database keeps (``reports.daily``): a year is a few hundred rows whatever the size. One clerk's
+arrivals and decisions, and *webhook deliveries per day*, are grouped counts over index ranges of
+the period. Days and weeks are in UTC; weeks start on Monday; the first and last bucket only count
+the days inside the period. *Backlog* and the open side of
 the *service level* read the counters the database keeps per assignee and estado (``core.tallies``),
 so they cost the same at any size.
 """
