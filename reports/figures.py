@@ -21,9 +21,11 @@ request) took 6 to 12 seconds for twelve weeks at a million expedientes; a range
 Medians and the 90th percentile are ``percentile_cont`` (linear interpolation between the two
 nearest values, as a spreadsheet's ``PERCENTILE.INC``), in seconds.
 
-*Arrivals and decisions per week*, *orders and revenue per week* and *webhook deliveries per day*
-are grouped counts over index ranges of the period (``date_trunc`` in UTC; weeks start on Monday;
-the first and last bucket only count the days inside the period). *Backlog* and the open side of
+*Arrivals and decisions per week* and *orders and revenue per week* add up the per-day counters the
+database keeps (``reports.daily``): a year is a few hundred rows whatever the size. One clerk's
+arrivals and decisions, and *webhook deliveries per day*, are grouped counts over index ranges of
+the period. Days and weeks are in UTC; weeks start on Monday; the first and last bucket only count
+the days inside the period. *Backlog* and the open side of
 the *service level* read the counters the database keeps per assignee and estado (``core.tallies``),
 so they cost the same at any size.
 """
@@ -44,7 +46,7 @@ from events.models import OutboxStatus
 from expedientes.models import Estado
 from expedientes.tallies import BY_ASSIGNEE_ESTADO, BY_ESTADO
 from orders.models import DEFAULT_CURRENCY
-from reports.selectors import REVENUE_STATUSES
+from reports import daily
 
 OPEN_ESTADOS = [Estado.INICIADO.value, Estado.EN_REVISION.value, Estado.REQUIERE_SUBSANACION.value]
 DECISIONS = [Estado.APROBADO.value, Estado.RECHAZADO.value]
@@ -98,7 +100,7 @@ def _seconds(value: Any) -> float | None:
 
 # --- processing times ------------------------------------------------------------------------------
 
-# Two ranges of the moves' indexes for the period, read from the indexes alone: every move (the
+# One clerk's: two ranges of the moves' indexes for the period, read from the indexes alone: every move (the
 # stays, per estado left) and the decisions (their partial index; the ROLLUP row is the total).
 # Groups sort in the "C" collation (bytes, not the locale's rules: several times faster), and both
 # percentiles of a group come from one sort of its values.
@@ -123,6 +125,33 @@ PROCESSING_KEYS = [
     *(("decision", estado) for estado in DECISIONS),
 ]
 
+# Everyone's: one branch per group, each a range of an index of that group alone (its estado, its
+# outcome, or the decisions' partial index for both outcomes) that holds the durations the database computed when the move was
+# written, so no row is filtered, regrouped or computed, and each percentile sorts only its own
+# values; the planner runs the branches in parallel workers (a Parallel Append). A year at a
+# million expedientes is ~450k stays and ~130k decisions.
+_GROUP_SQL = """SELECT '{kind}', '{key}', count(*),
+       percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY m.{seconds}), avg(m.{seconds})
+FROM reports_expedientemove AS m
+WHERE {where} AND m.at >= %(start)s AND m.at < %(end)s"""
+PROCESSING_ALL_SQL = "\nUNION ALL\n".join(
+    [
+        *(
+            _GROUP_SQL.format(kind="stay", key=estado, seconds="stay_seconds", where=f"m.from_estado = '{estado}'")
+            for estado in LEFT_ESTADOS
+        ),
+        *(
+            _GROUP_SQL.format(
+                kind="decision", key=estado, seconds="decision_seconds", where=f"m.to_estado = '{estado}'"
+            )
+            for estado in DECISIONS
+        ),
+        _GROUP_SQL.format(
+            kind="decision", key="all", seconds="decision_seconds", where="m.to_estado IN ('aprobado', 'rechazado')"
+        ),
+    ]
+)
+
 # Moves of the expedientes now assigned to one clerk: that clerk's expedientes from their index.
 ASSIGNEE_MOVES = (
     "AND m.expediente_id IN (SELECT e.id FROM expedientes_expediente AS e WHERE e.assigned_to_id = %(assignee)s)"
@@ -141,7 +170,7 @@ def _summary(count: int = 0, median: Any = None, p90: Any = None, mean: Any = No
 
 def processing_times(period: Period, assigned_to: int | None = None) -> dict[str, Any]:
     """Median and p90 from ``iniciado`` to a decision, and the length of the stays in each estado."""
-    sql = PROCESSING_SQL.format(assignee=ASSIGNEE_MOVES if assigned_to is not None else "")
+    sql = PROCESSING_ALL_SQL if assigned_to is None else PROCESSING_SQL.format(assignee=ASSIGNEE_MOVES)
     found = {key: _summary() for key in PROCESSING_KEYS}
     for kind, key, count, percentiles, mean in _rows(
         sql, {"start": period.start, "end": period.end, "assignee": assigned_to}
@@ -162,6 +191,15 @@ def processing_times(period: Period, assigned_to: int | None = None) -> dict[str
 
 
 # --- arrivals and decisions per week -----------------------------------------------------------------
+
+# Everyone's arrivals and decisions come from the per-day counters (``reports.daily``): a year is a
+# few hundred rows. One clerk's are counted from the rows below (her expedientes, by index).
+THROUGHPUT_KINDS = ("arrival", *DECISIONS)
+
+
+def _daily_params(period: Period, *kinds: str) -> dict[str, Any]:
+    return {"first": period.first, "last": period.last, "kinds": list(kinds)}
+
 
 THROUGHPUT_SQL = """
 SELECT 'arrival', (date_trunc('week', e.created_at AT TIME ZONE 'UTC'))::date, '', count(*)
@@ -185,7 +223,15 @@ def throughput(period: Period, assigned_to: int | None = None) -> dict[str, Any]
         assignee_expedientes="AND e.assigned_to_id = %(assignee)s" if assigned_to is not None else "",
         assignee_moves=ASSIGNEE_MOVES if assigned_to is not None else "",
     )
-    for kind, week, outcome, count in _rows(sql, {"start": period.start, "end": period.end, "assignee": assigned_to}):
+    if assigned_to is None:
+        # Everyone's: the per-day counters (kinds arrival, aprobado, rechazado), summed per week.
+        found = [
+            ("arrival" if kind == "arrival" else "decision", week, kind, count)
+            for kind, week, count, _amount in _rows(daily.WEEKLY_SQL, _daily_params(period, *THROUGHPUT_KINDS))
+        ]
+    else:
+        found = _rows(sql, {"start": period.start, "end": period.end, "assignee": assigned_to})
+    for kind, week, outcome, count in found:
         row = weeks[week]
         if kind == "arrival":
             row["arrivals"] = count
@@ -325,21 +371,13 @@ def backlog() -> dict[str, Any]:
 
 # --- orders and webhooks ------------------------------------------------------------------------------
 
-ORDERS_SQL = """
-SELECT (date_trunc('week', o.created_at AT TIME ZONE 'UTC'))::date, count(*),
-       coalesce(sum(o.total) FILTER (WHERE o.status = ANY(%(revenue)s)), 0)
-FROM orders_order AS o
-WHERE o.created_at >= %(start)s AND o.created_at < %(end)s
-GROUP BY 1
-"""
+# The per-day counters of orders (kind ``order``; their ``amount`` is the day's revenue), per week.
 
 
 def orders_per_week(period: Period) -> dict[str, Any]:
     """Orders placed per week and their revenue (the dashboard's rule: confirmed to delivered)."""
     weeks = {week: {"week": week, "orders": 0, "revenue": Decimal("0.00")} for week in period.weeks()}
-    for week, count, revenue in _rows(
-        ORDERS_SQL, {"start": period.start, "end": period.end, "revenue": [s.value for s in REVENUE_STATUSES]}
-    ):
+    for _kind, week, count, revenue in _rows(daily.WEEKLY_SQL, _daily_params(period, "order")):
         weeks[week].update(orders=count, revenue=Decimal(revenue).quantize(Decimal("0.01")))
     return {"period": period.as_dict(), "currency": DEFAULT_CURRENCY, "weeks": list(weeks.values())}
 

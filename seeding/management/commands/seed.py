@@ -23,6 +23,7 @@ from accounts.models import office_language
 from accounts.roles import sync_clerks_permissions
 from core import tallies
 from expedientes.tallies import RECOUNT_DOCUMENTOS
+from reports.daily import REBUILD_SQL as REBUILD_DAILY
 from reports.moves import REBUILD_SQL as REBUILD_MOVES
 from seeding import data
 
@@ -622,15 +623,18 @@ class Command(BaseCommand):
 
     def _recount(self) -> None:
         """What the triggers keep (skipped with the foreign-key triggers): the counters, the documentos
-        counts and the expedientes' moves of the reports, computed from the rows."""
+        counts, the expedientes' moves of the reports and the reports' per-day counters (after the
+        moves: decisions are counted from them), computed from the rows."""
         tables = tallies.counted_tables()
-        with self._bar("counters", len(tables) + 2) as bar, transaction.atomic():
+        with self._bar("counters", len(tables) + 3) as bar, transaction.atomic():
             for table in tables:
                 self.cursor.execute(tallies.recount_sql(table, tallies.specs_for(table)))
                 bar.update(1)
             self.cursor.execute(RECOUNT_DOCUMENTOS)
             bar.update(1)
             self.cursor.execute(REBUILD_MOVES)
+            bar.update(1)
+            self.cursor.execute(REBUILD_DAILY)
             bar.update(1)
 
     def _skip_fk_triggers(self) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from reports import figures
+from reports import daily, figures
 
 pytestmark = pytest.mark.integration
 
@@ -165,10 +165,39 @@ def test_service_level_reads_counters_and_the_newest_rows(params):
     assert_indexed(figures.OLDEST_SQL, params, "expedientes_estado_created")
 
 
-def test_orders_per_week_come_from_the_covering_index(params):
-    assert_indexed(figures.ORDERS_SQL, params, "orders_order_created_revenue")
-    nodes = explain(figures.ORDERS_SQL, params)
-    assert "Index Only Scan" in {node["Node Type"] for node in nodes}
+def test_everyones_processing_times_read_one_index_range_per_group(params):
+    nodes = explain(figures.PROCESSING_ALL_SQL, params)
+    seq = {node["Relation Name"] for node in nodes if node["Node Type"] == "Seq Scan"}
+    assert not seq & BIG_TABLES, f"sequential scan of {seq & BIG_TABLES}"
+    scans = [node for node in nodes if node.get("Relation Name") == "reports_expedientemove"]
+    # Five estados left, two outcomes and all decisions: each its own range, nothing filtered after.
+    assert len(scans) == len(figures.LEFT_ESTADOS) + len(figures.DECISIONS) + 1
+    assert {node["Node Type"] for node in scans} == {"Index Only Scan"}
+    assert [node["Index Name"] for node in scans].count("reports_move_from_at") == len(figures.LEFT_ESTADOS)
+    assert [node["Index Name"] for node in scans].count("reports_move_outcome_at") == len(figures.DECISIONS)
+    assert "reports_move_decision_at" in {node["Index Name"] for node in scans}
+    assert not [node for node in scans if "Filter" in node]
+    # No sort of the rows into groups: each percentile sorts its own values inside its aggregate.
+    assert "Sort" not in {node["Node Type"] for node in nodes}
+
+
+def _daily_params(params: dict[str, Any], *kinds: str) -> dict[str, Any]:
+    return {"first": params["start"].date(), "last": params["end"].date(), "kinds": list(kinds)}
+
+
+def test_everyones_throughput_and_orders_read_the_daily_counters(params):
+    for kinds in (figures.THROUGHPUT_KINDS, ("order",)):
+        nodes = explain(daily.WEEKLY_SQL, _daily_params(params, *kinds))
+        relations = {node.get("Relation Name") for node in nodes} - {None}
+        assert relations == {"reports_dailycount"}, relations
+        assert not BIG_TABLES & relations
+
+
+def test_one_clerks_throughput_still_counts_her_rows_by_index(params):
+    sql = figures.THROUGHPUT_SQL.format(
+        assignee_expedientes="AND e.assigned_to_id = %(assignee)s", assignee_moves=figures.ASSIGNEE_MOVES
+    )
+    assert_indexed(sql, params)
 
 
 def test_webhook_deliveries_per_day_come_from_the_settled_index(params):
