@@ -33,6 +33,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -227,20 +228,32 @@ def drain(timeout: float) -> bool:
 
     from events.models import EmailMessage, WebhookDelivery
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def nothing_pending() -> bool:
         try:
-            pending = (
-                WebhookDelivery.objects.filter(status="pending").count()
-                + EmailMessage.objects.filter(status="pending").count()
+            return not (
+                WebhookDelivery.objects.filter(status="pending").exists()
+                or EmailMessage.objects.filter(status="pending").exists()
             )
-        except Exception:  # the database just came back: try again
+        except Exception:  # the database just came back: ask again
             connections.close_all()
-            pending = -1
-        if pending == 0:
-            return True
-        time.sleep(1)
-    return False
+            return False
+
+    return poll_until(nothing_pending, timeout, every=1.0)
+
+
+def poll_until(condition: Any, timeout: float, every: float) -> bool:
+    """Ask ``condition()`` every ``every`` seconds until it holds (True) or ``timeout`` passes (False).
+
+    For states only a query can tell (the outbox drained, the API answering again): no process
+    announces them, so they are asked for, never waited out with a fixed pause.
+    """
+    deadline = time.monotonic() + timeout
+    asked = threading.Event()  # never set: its wait() is the interval between two questions
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        asked.wait(every)
+    return True
 
 
 def locust_figures(prefix: Path) -> dict[str, Any]:
@@ -375,14 +388,23 @@ def _run(args: argparse.Namespace, logs: Path, cleanup: contextlib.ExitStack) ->
         )
     t0 = time.monotonic()
 
+    def under_load(seconds: float) -> None:
+        """Let the load run ``seconds`` more (a fault stays in place meanwhile); the load ending
+        first would put the faults outside it, so that stops the run."""
+        try:
+            locust.wait(timeout=max(0.0, seconds))
+        except subprocess.TimeoutExpired:
+            return
+        raise SystemExit(f"e2e-faults: the load ended early (locust exit {locust.returncode}); see {logs}")
+
     def at(fraction: float) -> None:
-        time.sleep(max(0.0, t0 + fraction * args.seconds - time.monotonic()))
+        under_load(t0 + fraction * args.seconds - time.monotonic())
 
     at(0.18)
     log("SIGKILL to worker1 (its whole process group)")
     topology.kill("worker1")
     faults.append({"fault": "SIGKILL worker1", "at_s": round(time.monotonic() - t0, 1)})
-    time.sleep(4)  # then a supervisor starts it again
+    under_load(4)  # down as long as a supervisor takes to notice, then started again
     topology.start("worker1")
     faults[-1]["restarted_after_s"] = round(time.monotonic() - t0 - faults[-1]["at_s"], 1)
 
@@ -390,7 +412,7 @@ def _run(args: argparse.Namespace, logs: Path, cleanup: contextlib.ExitStack) ->
     log("restarting Redis")
     down = time.monotonic()
     processes.stop(live.pop("redis"))
-    time.sleep(1)
+    under_load(1)
     live["redis"] = processes.start(redis_argv, logs / "redis.log", ready=redis_ready, timeout=30)
     faults.append({"fault": "restart Redis", "at_s": round(down - t0, 1), "down_s": round(time.monotonic() - down, 1)})
 
@@ -405,17 +427,14 @@ def _run(args: argparse.Namespace, logs: Path, cleanup: contextlib.ExitStack) ->
         for target in targets:
             answers.append(http("GET", f"{target}/api/v1/expedientes", token))
             answers.append(http("POST", f"{target}/api/v1/expedientes", token, {"numero": "X-1", "solicitante": "x"}))
-        time.sleep(0.5)
+        under_load(0.5)  # a round of probes every half second of the outage
     ready = http("GET", f"{base}/health/ready")
     log("starting PostgreSQL again")
     pg.start()
     up = time.monotonic()
     recovered_after = None
-    while time.monotonic() - up < 60:
-        if http("GET", f"{base}/api/v1/expedientes", token)[0] == 200:
-            recovered_after = round(time.monotonic() - up, 2)
-            break
-        time.sleep(0.2)
+    if poll_until(lambda: http("GET", f"{base}/api/v1/expedientes", token)[0] == 200, 60, every=0.2):
+        recovered_after = round(time.monotonic() - up, 2)
     recovered_epoch = time.time()
     faults.append(
         {
