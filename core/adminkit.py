@@ -15,7 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from core import tallies
+from core import counts
 from core.exceptions import ApplicationError, allowed_message
 
 DEFAULT_COLOUR = "#6c757d"
@@ -103,7 +103,7 @@ class TalliedPaginator(Paginator):
         rows = self.object_list
         if not isinstance(rows, QuerySet):
             return super().count
-        exact = tallies.exact_count(rows)
+        exact = counts.exact_count(rows)
         if exact is not None:
             return exact
         counted = rows.order_by()[: self.exact_up_to + 1].count()

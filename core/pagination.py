@@ -27,7 +27,7 @@ from rest_framework.response import Response
 
 from core import counts
 from core.filters import ordering_of
-from core.representation import fetch_rows, values_plan
+from core.values import fetch_rows, values_plan
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
