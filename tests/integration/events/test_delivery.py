@@ -10,7 +10,7 @@ from django.core.management import call_command
 from standardwebhooks import Webhook
 
 from events import delivery as delivery_service
-from events import outbox
+from events import delivery_state, outbox, transport
 from events.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from events.services import rotate_secret
 
@@ -199,12 +199,12 @@ def test_a_second_run_of_the_task_does_not_post_twice(make_endpoint, receiver, d
         callback()
     assert receiver.call_count == 0
     assert (
-        delivery_service.finish(
+        delivery_state.finish(
             delivery_id=delivery.pk,
             number=claimed[1].number,
             token=claimed[1].token,
             at=claimed[0].locked_until,
-            outcome=delivery_service.Outcome(200, 5, ""),
+            outcome=transport.Outcome(200, 5, ""),
         )
         == "succeeded"
     )

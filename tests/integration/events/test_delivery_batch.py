@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from events import delivery as delivery_service
-from events import outbox
+from events import outbox, transport
 from events.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from events.services import create_endpoint, record
 
@@ -27,9 +27,9 @@ T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 
 @pytest.fixture(autouse=True)
 def _fresh_sessions() -> Iterator[None]:
-    delivery_service.close_sessions()
+    transport.close_sessions()
     yield
-    delivery_service.close_sessions()
+    transport.close_sessions()
 
 
 @pytest.fixture
@@ -297,7 +297,7 @@ def local_receiver() -> Iterator[dict[str, Any]]:
 def test_attempts_to_one_receiver_share_a_connection(local_receiver, settings):
     settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS = True
     for _ in range(3):
-        outcome = delivery_service.post(local_receiver["url"], b"{}", {"content-type": "application/json"})
+        outcome = transport.post(local_receiver["url"], b"{}", {"content-type": "application/json"})
         assert outcome.status_code == 200
     assert (local_receiver["requests"], local_receiver["connections"]) == (3, 1)
 
@@ -326,11 +326,11 @@ def test_an_attempt_sends_the_same_request_bytes_as_a_plain_requests_post(settin
     thread.start()
     url = f"http://127.0.0.1:{server.getsockname()[1]}/hook"
     body = b'{"type":"order.created"}'
-    headers = {"webhook-id": "7", "content-type": "application/json", "user-agent": delivery_service.USER_AGENT}
+    headers = {"webhook-id": "7", "content-type": "application/json", "user-agent": transport.USER_AGENT}
     plain = requests.Session()
     plain.trust_env = False
     plain.post(url, data=body, headers=headers, allow_redirects=False, timeout=5).close()
-    assert delivery_service.post(url, body, headers).status_code == 200
+    assert transport.post(url, body, headers).status_code == 200
     thread.join(timeout=10)
     server.close()
     assert len(heads) == 2
