@@ -1,4 +1,5 @@
-"""Celery tasks: thin wrappers; the rules live in events.delivery, events.emails and events.outbox.
+"""Celery tasks: thin wrappers; the rules live in events.delivery (and below it), events.health,
+events.emails and events.outbox.
 
 ``events.outbox`` publishes them by name (``DELIVER_WEBHOOKS``, ``SEND_EMAIL``): it sits below them."""
 
