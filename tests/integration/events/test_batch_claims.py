@@ -1,4 +1,5 @@
-"""Batches in a worker, claiming: SKIP LOCKED claims never overlap nor wait, named deliveries first; a run hands back or extends what it cannot finish in time."""
+"""Batches in a worker, claiming: SKIP LOCKED claims never overlap nor wait, named deliveries first; a
+run hands back or extends what it cannot finish in time."""
 
 from __future__ import annotations
 

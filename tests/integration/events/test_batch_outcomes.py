@@ -1,4 +1,5 @@
-"""Batches in a worker, finishing: one receiver's failure or 410 touches only its own deliveries, a fan-out is one message, the queries of a run do not grow with it."""
+"""Batches in a worker, finishing: one receiver's failure or 410 touches only its own deliveries, a
+fan-out is one message, the queries of a run do not grow with it."""
 
 from __future__ import annotations
 

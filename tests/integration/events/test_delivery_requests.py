@@ -1,4 +1,5 @@
-"""What a receiver gets: a signed compact body (both signatures during a rotation); redirects not followed, timeouts and refused addresses are failed attempts."""
+"""What a receiver gets: a signed compact body (both signatures during a rotation); redirects not
+followed, timeouts and refused addresses are failed attempts."""
 
 from datetime import UTC, datetime
 

@@ -1,4 +1,5 @@
-"""The delivery's states: the retry schedule, Retry-After, an exhausted schedule, leases (a second run, a lost worker) and emails on the same rules."""
+"""The delivery's states: the retry schedule, Retry-After, an exhausted schedule, leases (a second run,
+a lost worker) and emails on the same rules."""
 
 from datetime import UTC, datetime, timedelta
 

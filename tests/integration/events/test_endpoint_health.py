@@ -1,4 +1,5 @@
-"""Endpoint health: 410 disables at once, a failure streak of five days disables and tells staff, a success ends the streak."""
+"""Endpoint health: 410 disables at once, a failure streak of five days disables and tells staff, a
+success ends the streak."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -13,10 +14,6 @@ pytestmark = pytest.mark.django_db
 
 URL = "http://hooks.example.com/hook"
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
-
-
-def sweep():
-    call_command("process_outbox", verbosity=0)
 
 
 def test_gone_disables_the_endpoint_at_once(make_endpoint, publish, receiver):
@@ -79,11 +76,11 @@ def test_the_sweep_disables_an_endpoint_failing_too_long_without_new_attempts(
     with time_machine.travel(T0, tick=False) as clock:
         publish("order.created")
         clock.shift(timedelta(days=4))
-        sweep()
+        call_command("process_outbox", verbosity=0)  # the sweep
         endpoint.refresh_from_db()
         assert endpoint.active is True
         clock.shift(timedelta(days=1, seconds=1))
-        sweep()
+        call_command("process_outbox", verbosity=0)  # the sweep
     endpoint.refresh_from_db()
     assert endpoint.active is False
     assert [m.to for m in mail.outbox] == [[clerk.email]]

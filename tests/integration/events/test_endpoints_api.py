@@ -1,4 +1,5 @@
-"""The staff API for webhook endpoints: create (secret shown once), SSRF and pattern checks, update, delete, rotate; citizens refused everywhere."""
+"""The staff API for webhook endpoints: create (secret shown once), SSRF and pattern checks, update,
+delete, rotate; citizens refused everywhere."""
 
 import pytest
 

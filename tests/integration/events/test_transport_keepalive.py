@@ -1,4 +1,5 @@
-"""The webhook transport: attempts to one receiver share a keep-alive connection and send the same bytes as a plain requests POST."""
+"""The webhook transport: attempts to one receiver share a keep-alive connection and send the same
+bytes as a plain requests POST."""
 
 from __future__ import annotations
 
