@@ -15,12 +15,14 @@ from events.services import record
 
 
 def endpoint_succeeded(endpoint_ids: list[int]) -> None:
+    """A success ends these endpoints' failure streaks."""
     WebhookEndpoint.objects.filter(pk__in=endpoint_ids, failing_since__isnull=False).update(
         failing_since=None, consecutive_failures=0
     )
 
 
 def endpoint_failed(endpoint_id: int, now: datetime) -> None:
+    """One more failed attempt in the endpoint's streak; a streak too long switches it off."""
     # NO KEY: a request inserting deliveries for this endpoint (its foreign-key check takes KEY SHARE)
     # never waits on the worker, so the two can never wait on each other.
     endpoint = WebhookEndpoint.objects.select_for_update(no_key=True).filter(pk=endpoint_id).first()
