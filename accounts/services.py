@@ -20,6 +20,7 @@ from rest_framework_simplejwt.settings import api_settings
 
 from accounts import throttling, tokens
 from accounts.models import Role, User, canonical
+from accounts.revocation import revoke_all
 from accounts.roles import sync_role
 from accounts.serializers import user_representation
 from core.etag import ensure_version
@@ -262,7 +263,7 @@ def update_user(
     if user.role != old_role:
         sync_role(user=user)
     if was_active and not user.is_active:
-        tokens.revoke_all(user=user)  # a new password does this in User.save
+        revoke_all(user=user)  # a new password does this in User.save
     audit = diff(before, user_representation(user))
     if password is not None:
         audit["password"] = ["***", "***"]
@@ -306,7 +307,7 @@ def delete_user(*, actor: User, user_id: int, expected_versions: set[int] | None
     user.is_active = False
     user.version += 1
     user.save(update_fields=["deleted_at", "is_active", "version"])
-    tokens.revoke_all(user=user)
+    revoke_all(user=user)
     changes = diff(before, user_representation(user))
     # Timestamps in the trail read like the API's (ISO 8601 with Z).
     with timezone.override(UTC):

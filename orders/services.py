@@ -26,6 +26,7 @@ from core.representation import api_data
 from events.services import diff, record
 from orders import selectors
 from orders.models import Cart, CartItem, Category, Order, OrderItem, Product
+from orders.payments.refunds import refund_order_payments
 from orders.serializers import MAX_QUANTITY, CategorySerializer, OrderSerializer, ProductSerializer
 from orders.workflow import RELEASING_STATUSES, TRANSITIONS, allowed_actions, may_take
 
@@ -394,8 +395,6 @@ def transition_order(*, actor: Any, order_id: int, action: str, expected: set[in
         set_order_status(order=order, status=step.target, actor=actor)
     if step.target in RELEASING_STATUSES:
         # Money goes back after the status change has committed: the provider is never called
-        # under a lock. Imported here because the payment services build on this module.
-        from orders.payments.services import refund_order_payments
-
+        # under a lock.
         refund_order_payments(actor=actor, order_id=order.pk)
     return order
