@@ -8,25 +8,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Look, never touch: no add, change or delete permission to grant, superusers included."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    """A read-only table of a row's children: no add, change or delete, no empty extra rows."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = False
+class NoWrites:
+    """No add, change or delete permission to grant, superusers included."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -36,6 +19,18 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(NoWrites, admin.ModelAdmin):
+    """Look, never touch, whoever asks."""
+
+
+class ReadOnlyInline(NoWrites, admin.TabularInline):
+    """A read-only table of a row's children: no add, change or delete, no empty extra rows."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
 
 
 class ActionsOnlyAdmin(admin.ModelAdmin):
