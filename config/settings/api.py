@@ -21,7 +21,7 @@ REST_FRAMEWORK = {
         "core.filters.ValidatedOrderingFilter",
     ],
     "PAGE_SIZE": 20,
-    "EXCEPTION_HANDLER": "core.exceptions.problem_exception_handler",
+    "EXCEPTION_HANDLER": "core.exceptions.handler.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
