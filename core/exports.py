@@ -34,7 +34,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core import tallies
+from core import counts
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -204,7 +204,7 @@ class ExportMixin(admin.ModelAdmin):
         if fmt == "xlsx":
             # An XLSX is sent once complete: past this many rows it would outlast the server's
             # request timeout. CSV streams as it goes and has no such limit.
-            total = tallies.count(queryset)
+            total = counts.count(queryset)
             if total > settings.EXPORT_XLSX_MAX_ROWS:
                 self.message_user(
                     request,

@@ -80,3 +80,25 @@ class Tally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}[{self.k1},{self.k2}]#{self.slot}={self.n}"
+
+
+class TableVersion(models.Model):
+    """How many write statements a table has had, kept by a trigger: a version of its rows.
+
+    What is derived from a table (a count of a search) is cached under the table's version; a write
+    moves it, so a cached value is never read for rows it was not computed from. Spread over slots
+    like the tallies (one per database session, ``core.versions``) so writers rarely wait.
+    """
+
+    pk = models.CompositePrimaryKey("table", "slot")
+    table = models.CharField(max_length=120)
+    slot = models.SmallIntegerField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "core_table_version"
+        verbose_name = _("table version")
+        verbose_name_plural = _("table versions")
+
+    def __str__(self) -> str:
+        return f"{self.table}#{self.slot}={self.n}"

@@ -1,7 +1,8 @@
 """Pagination of every list: page mode (exact total) and keyset cursor mode (constant time).
 
 ``?page=&per_page=`` answers ``{data, total, page, per_page, has_next, has_previous}``; the
-total comes from ``core.tallies`` when its counters cover the list's filters (no table scan).
+total comes from ``core.counts``: the counters the database keeps when they cover the list's
+filters (no table scan), else a count cached per version of the table (a search).
 ``?cursor=`` (empty for the first page) answers ``{data, per_page, has_next, next_cursor}``;
 cursors are signed, so a tampered one is a ``422`` and never reaches the database.
 """
@@ -24,9 +25,9 @@ from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core import tallies
+from core import counts
 from core.filters import ordering_of
-from core.representation import fetch_rows, values_plan
+from core.values import fetch_rows, values_plan
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
@@ -75,7 +76,7 @@ class Pagination(BasePagination):
         if "cursor" in request.query_params:
             self.mode = "cursor"
             return self._paginate_cursor(queryset, request, view)
-        self.total = tallies.count(queryset)  # the counters when they cover the filters
+        self.total = counts.count(queryset)
         offset = (self.page - 1) * self.per_page
         if offset >= self.total:
             self.has_next = False

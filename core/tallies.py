@@ -21,11 +21,11 @@ upsert per statement, so a bulk insert or ``COPY`` of a million rows is one aggr
 million upserts); ``UPDATE`` is row-level with a ``WHEN`` clause, so an update that changes no
 counted column costs nothing; ``TRUNCATE`` drops the table's counters.
 
-*Reading*: :func:`exact_count` looks at a queryset's ``WHERE`` clause. When it is only equality or
+*Reading* (``core.counts.exact_count``) looks at a queryset's ``WHERE`` clause. When it is only equality or
 ``IN`` conditions on the base table's columns (joined by ``AND``) and one registered spec covers
 those columns (every column of the spec that the query does not fix must be ``NOT NULL``), the
 count is the sum of the matching counters; anything else (a search, a date range, a join, a
-``DISTINCT``...) answers ``None`` and the caller counts rows as before.
+``DISTINCT``...) answers ``None`` and ``core.counts`` counts otherwise.
 
 The SQL builders here are used by migrations; their output for a given spec must not change
 (write a new builder instead), or old migrations would install something else.
@@ -38,10 +38,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
-from django.db.models import QuerySet
-from django.db.models.expressions import Col
-from django.db.models.lookups import Exact, In
-from django.db.models.sql.where import AND, WhereNode
 
 SLOTS = 16
 TABLE = "core_tally"
@@ -92,108 +88,6 @@ def read(names: Iterable[str], using: str = "default") -> dict[tuple[str, str, s
             [list(names)],
         )
         return {(name, k1, k2): (int(n), amount) for name, k1, k2, n, amount in cursor.fetchall()}
-
-
-def _key(value: Any) -> str | None:
-    """A filter value as the trigger wrote it (``column::text``), or None when unsure."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return str.__str__(value)
-    return None
-
-
-def _conditions(node: WhereNode, base_alias: str) -> dict[str, set[str]] | None:
-    """Column -> allowed values, when the clause is an AND of ``=``/``IN`` on base columns."""
-    if node.connector != AND or node.negated:
-        return None
-    allowed: dict[str, set[str]] = {}
-    for child in node.children:
-        parts: list[tuple[str, set[str]]]
-        if isinstance(child, WhereNode):
-            nested = _conditions(child, base_alias)
-            if nested is None:
-                return None
-            parts = list(nested.items())
-        elif isinstance(child, Exact | In):
-            lhs = child.lhs
-            if type(lhs) is not Col or lhs.alias != base_alias or child.rhs is None:
-                return None
-            raw = child.rhs if isinstance(child, In) else [child.rhs]
-            if not isinstance(raw, list | tuple | set | frozenset):
-                return None  # a subquery or an expression
-            keys = {_key(value) for value in raw}
-            if None in keys or not keys:
-                return None
-            column = lhs.target.column
-            if column is None:
-                return None
-            parts = [(column, {key for key in keys if key is not None})]
-        else:
-            return None
-        for column, values in parts:
-            allowed[column] = allowed[column] & values if column in allowed else set(values)
-    return allowed
-
-
-def _choose(specs: Sequence[TallySpec], fixed: set[str], not_null: set[str]) -> TallySpec | None:
-    candidates = [
-        spec
-        for spec in specs
-        if fixed <= set(spec.columns) and all(col in fixed or col in not_null for col in spec.columns)
-    ]
-    if not candidates:
-        return None
-    # Fewest columns first (fewest rows to add), then those whose first column is fixed (an index prefix).
-    return min(candidates, key=lambda spec: (len(spec.columns), spec.columns[0] not in fixed))
-
-
-def count(queryset: QuerySet) -> int:
-    """The exact ``count()``: from the counters when they cover the filters, else ``COUNT(*)``."""
-    total = exact_count(queryset)
-    return queryset.count() if total is None else total
-
-
-def exact_count(queryset: QuerySet) -> int | None:
-    """The queryset's ``count()`` from the counters, or None when no counter covers its filters."""
-    query = queryset.query
-    model = queryset.model
-    specs = _REGISTRY.get(model._meta.db_table)
-    if not specs:
-        return None
-    if (
-        query.combinator
-        or query.distinct
-        or query.low_mark
-        or query.high_mark is not None
-        or query.group_by is not None
-        or query.extra
-        or query.is_empty()
-    ):
-        return None
-    base_alias = query.base_table or model._meta.db_table
-    if any(alias != base_alias and query.alias_refcount.get(alias) for alias in query.alias_map):
-        return None  # a join may drop or repeat rows
-    allowed = _conditions(query.where, base_alias)
-    if allowed is None:
-        return None
-    not_null = {field.column for field in model._meta.concrete_fields if not field.null}
-    spec = _choose(specs, set(allowed), not_null)
-    if spec is None:
-        return None
-    if any(not values for values in allowed.values()):
-        return 0  # e.g. owner_id = 5 AND owner_id = 7
-    sql = f"SELECT COALESCE(SUM(n), 0) FROM {TABLE} WHERE name = %s"
-    params: list[Any] = [spec.name]
-    for column, key_column in zip(spec.columns, ("k1", "k2"), strict=False):
-        if column in allowed:
-            sql += f" AND {key_column} = ANY(%s)"
-            params.append(sorted(allowed[column]))
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return int(cursor.fetchone()[0])
 
 
 # --- installing (used by migrations) -------------------------------------------------------------

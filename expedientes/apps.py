@@ -6,7 +6,9 @@ class ExpedientesConfig(AppConfig):
     label = "expedientes"
 
     def ready(self) -> None:
-        from core import tallies
+        from core import tallies, versions
+        from expedientes.models import Expediente
         from expedientes.tallies import TALLIES
 
         tallies.register(*TALLIES)
+        versions.register(Expediente._meta.db_table)  # searches' totals are cached per version

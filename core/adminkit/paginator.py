@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
-from core import tallies
+from core import counts
 
 
 class TalliedPaginator(Paginator):
@@ -28,7 +28,7 @@ class TalliedPaginator(Paginator):
         rows = self.object_list
         if not isinstance(rows, QuerySet):
             return super().count
-        exact = tallies.exact_count(rows)
+        exact = counts.exact_count(rows)
         if exact is not None:
             return exact
         counted = rows.order_by()[: self.exact_up_to + 1].count()

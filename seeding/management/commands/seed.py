@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from accounts.models import office_language
 from accounts.roles import sync_clerks_permissions
-from core import tallies
+from core import tallies, versions
 from expedientes.tallies import RECOUNT_DOCUMENTOS
 from reports.daily import REBUILD_SQL as REBUILD_DAILY
 from reports.moves import REBUILD_SQL as REBUILD_MOVES
@@ -636,6 +636,8 @@ class Command(BaseCommand):
             bar.update(1)
             self.cursor.execute(REBUILD_DAILY)
             bar.update(1)
+            for table in versions.versioned_tables():  # rows changed behind the version triggers' back
+                self.cursor.execute(versions.bump_sql(table))
 
     def _skip_fk_triggers(self) -> None:
         """Skip the per-row foreign-key triggers in this transaction (as ``pg_restore`` does).

@@ -160,6 +160,25 @@ def test_expedientes_search_short_terms_are_still_correct(staff: User, text: str
     assert set(search_expedientes(Expediente.objects.all(), text).values_list("pk", flat=True)) == expected
 
 
+@pytest.mark.parametrize(
+    "text", ["EXP-2024-0012345", "2024-00123", "exp-2024", "obra-menor", "josé-garcía", "100%-obra", "Licencia-de"]
+)
+def test_expedientes_search_terms_of_several_words_are_correct(staff: User, text: str) -> None:
+    """Such a term gives the index its long words only (or its longest), and is checked whole after."""
+    rows = Expediente.objects.values_list("pk", "numero", "solicitante", "concepto")
+    expected = {pk for pk, *fields in rows if any(_fold(text) in _fold(field) for field in fields)}
+    assert set(search_expedientes(Expediente.objects.all(), text).values_list("pk", flat=True)) == expected
+
+
+def test_a_numero_gives_the_trigram_index_its_long_word_only(staff: User) -> None:
+    """The short words of a numero (EXP, 2024) are in every row: their trigrams would read the index whole."""
+    nodes = assert_indexed(expedientes(staff, search="EXP-2024-0012345")[:21], "expedientes_search_trgm")
+    conditions = [node["Index Cond"] for node in nodes if node.get("Index Name") == "expedientes_search_trgm"]
+    assert conditions
+    assert all("0012345" in condition and "2024" not in condition for condition in conditions), conditions
+    assert any("strpos" in str(node.get("Filter", "")) for node in nodes), nodes
+
+
 def test_expedientes_cursor_deep_page_is_an_index_range(staff: User) -> None:
     queryset = expedientes(staff)
     deep = queryset.order_by("created_at", "id")[100]  # the 100th oldest: ~40k rows deep

@@ -14,7 +14,8 @@ from rest_framework import serializers
 from accounts.serializers import UserSerializer
 from core import pagination
 from core.db import fast_tz_loader
-from core.representation import FastRepresentation, Row, values_plan
+from core.representation import FastRepresentation, Row
+from core.values import values_plan
 from events.models import AuditEvent, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from events.serializers import (
     AuditEventSerializer,

@@ -1,0 +1,142 @@
+"""How one DRF field's value is rendered without DRF's per-row dispatch (``core.representation``).
+
+A converter maps a non-None attribute to the field's representation; ``None`` means the value is
+written unchanged (a ``CharField`` over a text column, an ``IntegerField`` over an integer one).
+Anything else keeps the field's own ``to_representation``, so the output is DRF's, value for value.
+"""
+
+from __future__ import annotations
+
+import datetime
+import operator
+from collections.abc import Callable
+from typing import Any
+
+from rest_framework import fields, relations, serializers
+
+_UTC = datetime.UTC
+
+# to_representation implementations that return a database value unchanged (for the types a column
+# of that kind holds): CharField is str(value), IntegerField int(value), ChoiceField the value when
+# it is a valid choice, BooleanField the bool, JSONField (not binary) the value.
+_PASSTHROUGH = {
+    fields.CharField.to_representation,
+    fields.IntegerField.to_representation,
+    fields.BooleanField.to_representation,
+    fields.ChoiceField.to_representation,
+    fields.JSONField.to_representation,
+    fields.ReadOnlyField.to_representation,
+}
+_PASSTHROUGH_TYPES: dict[Any, tuple[type, ...]] = {
+    fields.CharField.to_representation: (str,),
+    fields.IntegerField.to_representation: (int,),
+    fields.BooleanField.to_representation: (bool,),
+    fields.ChoiceField.to_representation: (str,),
+}
+
+
+def _datetime_converter(field: fields.DateTimeField) -> Callable[[Any], Any]:
+    slow = field.to_representation
+    if getattr(field, "format", fields.api_settings.DATETIME_FORMAT) != fields.ISO_8601:
+        return slow
+
+    def convert(value: Any) -> Any:
+        # DRF: localtime (UTC: renderer() only compiles while UTC is current) then isoformat with
+        # "+00:00" spelled "Z". Database values arrive in UTC already.
+        if value.__class__ is datetime.datetime and value.tzinfo is not None:
+            if value.tzinfo is not _UTC:
+                value = value.astimezone(_UTC)
+            return value.isoformat()[:-6] + "Z"
+        return slow(value)
+
+    convert.wire_passthrough = True  # type: ignore[attr-defined]
+    return convert
+
+
+# Columns whose non-None values are already of the type a passthrough field checks for.
+_COLUMN_TYPES: dict[Any, set[str]] = {
+    fields.CharField.to_representation: {"CharField", "TextField", "SlugField"},
+    fields.ChoiceField.to_representation: {"CharField", "TextField", "SlugField"},
+    fields.IntegerField.to_representation: {
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+        "AutoField",
+        "BigAutoField",
+        "SmallAutoField",
+    },
+    fields.BooleanField.to_representation: {"BooleanField"},
+}
+
+
+def column_type(model: Any, name: str) -> str | None:
+    """The internal type of the column behind attribute ``name`` (a foreign key: its target's)."""
+    for field in getattr(getattr(model, "_meta", None), "concrete_fields", ()):
+        if field.attname == name:
+            target = field.target_field if field.is_relation else field
+            return str(target.get_internal_type())
+    return None
+
+
+def _converter(field: fields.Field, column_type: str | None = None) -> Callable[[Any], Any] | None:
+    """How a non-None attribute becomes its representation; None means "unchanged"."""
+    method = type(field).to_representation
+    if isinstance(field, fields.BigIntegerField) and not getattr(
+        field, "coerce_to_string", fields.api_settings.COERCE_BIGINT_TO_STRING
+    ):
+        method = fields.IntegerField.to_representation  # ints stay ints unless coerced to strings
+    if method in _PASSTHROUGH:
+        types = _PASSTHROUGH_TYPES.get(method)
+        if types is None or column_type in _COLUMN_TYPES.get(method, ()):
+            return None
+        slow = field.to_representation
+
+        def checked(value: Any) -> Any:
+            return value if type(value) in types else slow(value)
+
+        return checked
+    if method is fields.DateTimeField.to_representation:
+        return _datetime_converter(field)  # type: ignore[arg-type]
+    return field.to_representation
+
+
+def attribute_reader(field: fields.Field) -> tuple[Callable[[Any], Any] | None, str]:
+    """A plain attribute read for a one-step ``source`` and the attribute's name; None when DRF's
+    generic lookup is needed."""
+    attrs = field.source_attrs
+    if len(attrs) != 1 or attrs[0] == "*":
+        return None, ""
+    name = attrs[0]
+    if isinstance(field, relations.PrimaryKeyRelatedField) and field.use_pk_only_optimization():
+        name = f"{name}_id"
+    return operator.attrgetter(name), name
+
+
+# Fields whose representation depends on the request (absolute URLs, hyperlinks): never shared.
+_CONTEXT_FIELDS = (fields.FileField, relations.HyperlinkedRelatedField, relations.ManyRelatedField)
+
+
+def rendered_by_drf(field: fields.Field) -> bool:
+    """Nested single objects and fields that need the request (files, hyperlinks) keep DRF's own steps."""
+    return isinstance(field, (serializers.BaseSerializer, *_CONTEXT_FIELDS))
+
+
+def attribute_converter(field: fields.Field, column_type: str | None = None) -> Callable[[Any], Any] | None:
+    """The converter of a field read as one attribute (a related object's primary key reads its ``_id``)."""
+    if isinstance(field, relations.PrimaryKeyRelatedField):
+        return field.pk_field.to_representation if field.pk_field is not None else None
+    return _converter(field, column_type)
+
+
+def fallback(field: fields.Field) -> Callable[[Any], Any]:
+    """DRF's own steps for one field (nested serializers, dotted sources, ``source="*"``)."""
+
+    def generic(obj: Any) -> Any:
+        attribute = field.get_attribute(obj)
+        check = attribute.pk if isinstance(attribute, relations.PKOnlyObject) else attribute
+        return None if check is None else field.to_representation(attribute)
+
+    return generic

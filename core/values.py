@@ -1,0 +1,92 @@
+"""List pages fetched as value rows: no model instance per row when the serializer reads columns only.
+
+:func:`values_plan` tells whether every field of a :class:`~core.representation.FastRepresentation`
+reads a database column or an annotation (nested lists included); :func:`fetch_rows` then reads the
+page with ``values_list`` and wraps each row in a :class:`~core.representation.Row`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.db.models.fields.reverse_related import ManyToOneRel, OneToOneRel
+
+from core.representation import FastRepresentation, Row, template_for
+
+
+@dataclass(frozen=True)
+class ValuesPlan:
+    """How a list page is fetched without model instances: the columns of its rows, and for each
+    nested list ``(attribute, model, foreign key attname, columns)``, fetched in one query per page
+    as a prefetch would."""
+
+    columns: list[str]
+    children: tuple[tuple[str, type[models.Model], str, list[str]], ...] = ()
+
+
+_plans: dict[tuple[type, type, tuple[str, ...], tuple[Any, ...]], ValuesPlan | None] = {}
+
+
+def values_plan(serializer_class: type, queryset: models.QuerySet) -> ValuesPlan | None:
+    """A :class:`ValuesPlan` when every field reads a column or an annotation (nested lists too), else None.
+
+    Method fields may read any concrete column, so every stored column is fetched (a model
+    instance has them all too); a field whose source is a property, a relation or a dotted path
+    needs the model instance. Nested lists must be exactly the queryset's plain prefetches (the
+    related rows, in the related model's default ordering, as ``prefetch_related`` gives them).
+    """
+    annotations = tuple(queryset.query.annotation_select)
+    prefetches = tuple(queryset._prefetch_related_lookups)  # type: ignore[attr-defined]
+    key = (serializer_class, queryset.model, annotations, prefetches)
+    if key not in _plans:
+        _plans[key] = _values_plan(serializer_class, queryset.model, annotations, prefetches)
+    return _plans[key]
+
+
+def _values_plan(
+    serializer_class: type, model: type[models.Model], annotations: tuple[str, ...], prefetches: tuple[Any, ...]
+) -> ValuesPlan | None:
+    if not issubclass(serializer_class, FastRepresentation):
+        return None
+    template = template_for(serializer_class)
+    if template is None:
+        return None
+    if not serializer_class.methods_read_columns_only and any(kind == "method" for _, kind, _, _ in template.steps):
+        return None
+    # A generated column (a search document) is SQL's business, never a serializer's.
+    concrete = [field.attname for field in model._meta.concrete_fields if not field.generated]
+    if not template.columns <= {*concrete, *annotations}:
+        return None
+    if set(prefetches) != {name for name, _ in template.nested}:
+        return None
+    children = []
+    for name, child_class in template.nested:
+        relation = model._meta.get_field(name)
+        if not isinstance(relation, ManyToOneRel) or isinstance(relation, OneToOneRel):
+            return None  # only reverse foreign keys (order.items): not many-to-many, not one-to-one
+        child_model: type[models.Model] = relation.related_model  # type: ignore[assignment]
+        child = _values_plan(child_class, child_model, (), ())
+        if child is None or child.children:
+            return None
+        children.append((name, child_model, str(relation.field.attname), child.columns))
+    return ValuesPlan([*concrete, *annotations], tuple(children))
+
+
+def fetch_rows(queryset: models.QuerySet, plan: ValuesPlan) -> list[Row]:
+    """The queryset's rows as :class:`Row` objects, nested lists attached: as many queries as
+    ``prefetch_related`` would make, no model instance."""
+    columns = plan.columns
+    rows = [Row(dict(zip(columns, values, strict=True))) for values in queryset.values_list(*columns)]
+    if plan.children and rows:
+        by_pk = {row.__dict__[queryset.model._meta.pk.attname]: row for row in rows}  # type: ignore[union-attr]
+        for name, child_model, fk, child_columns in plan.children:
+            groups: dict[Any, list[Row]] = {pk: [] for pk in by_pk}
+            related = child_model._default_manager.filter(**{f"{fk}__in": list(by_pk)})
+            for values in related.values_list(*child_columns):
+                child = Row(dict(zip(child_columns, values, strict=True)))
+                groups[child.__dict__[fk]].append(child)
+            for pk, row in by_pk.items():
+                row.__dict__[name] = groups[pk]
+    return rows
