@@ -11,7 +11,7 @@ from standardwebhooks import Webhook
 
 from events.models import WebhookDelivery
 from events.services import create_endpoint, record
-from tests.e2e.events.conftest import DEAD_BROKER_URL, broker, wait_for
+from tests.support.e2e import DEAD_BROKER_URL, broker, wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

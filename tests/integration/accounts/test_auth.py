@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.authentication import active_user
 from accounts.models import User
 from events.models import AuditEvent, Event
-from tests.integration.accounts.conftest import PASSWORD, login, problem
+from tests.support.api import PASSWORD, login, problem
 
 pytestmark = pytest.mark.django_db
 

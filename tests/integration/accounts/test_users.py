@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 
 from accounts.models import User
 from events.models import AuditEvent
-from tests.integration.accounts.conftest import PASSWORD, login, problem
+from tests.support.api import PASSWORD, login, problem
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import pytest
 from events.models import AuditEvent
 from expedientes import services
 from expedientes.models import Documento
-from tests.integration.expedientes.conftest import detail_url
-from tests.integration.expedientes.test_concurrency import run_together
+from tests.support.concurrency import run_concurrently
+from tests.support.expedientes import detail_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,7 +18,7 @@ def test_concurrent_deletes_of_one_documento_delete_and_audit_once(make_expedien
     documento = services.add_documento(expediente_id=expediente.pk, actor=citizen, nombre="acta", tipo="otro")
     url = f"{detail_url(expediente.pk)}/documentos/{documento.pk}"
 
-    responses = run_together(8, lambda index: client_for(clerk if index % 2 else citizen).delete(url))
+    responses = run_concurrently([lambda user=user: client_for(user).delete(url) for user in [citizen, clerk] * 4])
 
     statuses = sorted(getattr(response, "status_code", response) for response in responses)
     assert statuses == [204] + [404] * 7, responses

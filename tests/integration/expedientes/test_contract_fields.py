@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from events.models import AuditEvent
 from expedientes.models import Documento, Expediente
-from tests.integration.expedientes.conftest import URL, detail_url
+from tests.support.expedientes import URL, detail_url
 
 pytestmark = pytest.mark.django_db
 

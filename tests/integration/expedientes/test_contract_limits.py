@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 
 from expedientes.models import Documento
-from tests.integration.expedientes.conftest import URL, detail_url
+from tests.support.expedientes import URL, detail_url
 
 pytestmark = pytest.mark.django_db
 

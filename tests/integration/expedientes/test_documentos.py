@@ -13,8 +13,8 @@ from django.test import override_settings
 
 from events.models import AuditEvent, Event
 from expedientes.models import Documento, Estado
-from tests.conftest import stored_documento_files
-from tests.integration.expedientes.conftest import URL, pdf_bytes, png_bytes
+from tests.support.expedientes import URL
+from tests.support.files import pdf_bytes, png_bytes, stored_documento_files
 
 # Every test runs on both storage backends: the local filesystem and an S3 bucket (moto server).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("storage_backend")]

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from expedientes.models import Estado, Expediente
-from tests.integration.expedientes.conftest import URL
+from tests.support.expedientes import URL
 
 pytestmark = pytest.mark.django_db
 

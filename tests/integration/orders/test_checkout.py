@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from orders.models import CartItem, Order, Payment, Product
-from tests.integration.orders.test_concurrency import run_concurrently
+from tests.support.concurrency import run_concurrently
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core.models import IdempotencyKey
 from orders.models import Order
-from tests.integration.orders.test_concurrency import run_concurrently
+from tests.support.concurrency import run_concurrently
 
 
 def _body(product, quantity=1):

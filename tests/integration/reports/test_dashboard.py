@@ -18,7 +18,7 @@ from expedientes import services as expedientes_services
 from expedientes.models import Estado
 from orders import services as orders_services
 from orders.models import OrderStatus, Product
-from tests.integration.events.conftest import fake_getaddrinfo
+from tests.support.fakes import fake_getaddrinfo
 
 pytestmark = pytest.mark.django_db
 
