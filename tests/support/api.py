@@ -30,8 +30,27 @@ def access_token_for(user: Any) -> str:
     return str(RefreshToken.for_user(user).access_token)
 
 
+def bearer(client: Any, token: str) -> Any:
+    """``client`` sending ``Authorization: Bearer <token>`` from now on."""
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def claims(token: str) -> dict[str, Any]:
+    """The claims of a JWT, its signature unchecked."""
+    import jwt
+
+    return dict(jwt.decode(token, options={"verify_signature": False}))
+
+
 def login(client: Any, identifier: str, password: str = PASSWORD, *, field: str = "username", **extra: Any) -> Any:
     return client.post("/api/v1/auth/login", {field: identifier, "password": password}, format="json", **extra)
+
+
+def refresh(client: Any, token: str) -> Any:
+    """``POST /auth/refresh`` with ``token``, without the client's credentials."""
+    client.credentials()
+    return client.post("/api/v1/auth/refresh", {"refresh_token": token}, format="json")
 
 
 def problem(response: Any, status: int, code: str) -> dict[str, Any]:
@@ -40,3 +59,9 @@ def problem(response: Any, status: int, code: str) -> dict[str, Any]:
     body = response.json()
     assert body["code"] == code, body
     return body
+
+
+def error_fields(response: Any, status: int = 422) -> set[str]:
+    """The fields a problem+json answer of ``status`` names in its ``errors``."""
+    assert response.status_code == status, response.content
+    return {error["field"] for error in response.json()["errors"]}

@@ -9,7 +9,8 @@ import pytest
 from django.db import DatabaseError
 
 from events.models import AuditEvent, Event
-from expedientes.models import Expediente
+from expedientes import services
+from expedientes.models import Documento, Expediente
 from tests.support.concurrency import run_concurrently
 from tests.support.expedientes import URL, detail_url
 
@@ -153,3 +154,17 @@ def test_database_failure_during_upload_is_500_and_leaves_no_file(citizen, clien
     assert response.status_code == 500
     assert Documento.objects.count() == 0
     assert not default_storage.exists("documentos") or default_storage.listdir("documentos")[1] == []
+
+
+def test_concurrent_deletes_of_one_documento_delete_and_audit_once(make_expediente, citizen, clerk, client_for):
+    expediente = make_expediente(citizen)
+    documento = services.add_documento(expediente_id=expediente.pk, actor=citizen, nombre="acta", tipo="otro")
+    url = f"{detail_url(expediente.pk)}/documentos/{documento.pk}"
+
+    responses = run_concurrently([lambda user=user: client_for(user).delete(url) for user in [citizen, clerk] * 4])
+
+    statuses = sorted(getattr(response, "status_code", response) for response in responses)
+    assert statuses == [204] + [404] * 7, responses
+    assert not Documento.objects.filter(pk=documento.pk).exists()
+    deletes = AuditEvent.objects.filter(entity_type="documento", entity_id=str(documento.pk), action="delete")
+    assert deletes.count() == 1
