@@ -15,6 +15,18 @@ def detail_url(pk: int) -> str:
     return f"{URL}/{pk}"
 
 
+def docs_url(expediente_id: int) -> str:
+    return f"{URL}/{expediente_id}/documentos"
+
+
+def upload(client: Any, expediente_id: int, content: bytes, name: str = "archivo.pdf", **fields: Any) -> Any:
+    """``POST`` a file (and ``fields``) to the expediente's documentos, as a browser form would."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {"file": SimpleUploadedFile(name, content, content_type="application/octet-stream"), **fields}
+    return client.post(docs_url(expediente_id), data, format="multipart")
+
+
 PATH_TO = {
     Estado.INICIADO: [],
     Estado.EN_REVISION: [Estado.EN_REVISION],

@@ -1,8 +1,11 @@
-"""Files for the tests: real PNG and PDF bytes built by hand, and the storage backends' settings."""
+"""Files for the tests: real PNG, PDF and office (zip) bytes built by hand, and the storage backends'
+settings."""
 
 from __future__ import annotations
 
+import io
 import struct
+import zipfile
 import zlib
 
 S3_KEYS = {"access_key": "test-access-key", "secret_key": "test-secret-key", "region_name": "us-east-1"}
@@ -63,3 +66,26 @@ def pdf_bytes(text: str = "Hola") -> bytes:
         out += f"{offset:010d} 00000 n \n".encode()
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+def docx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+def odt_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", "<office:document-content/>")
+    return buffer.getvalue()
+
+
+def plain_zip_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    return buffer.getvalue()
