@@ -68,24 +68,24 @@ def pdf_bytes(text: str = "Hola") -> bytes:
     return bytes(out)
 
 
-def docx_bytes() -> bytes:
+def zip_bytes(members: dict[str, str]) -> bytes:
+    """A zip archive holding ``members`` (name -> text), in that order."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
+        for name, text in members.items():
+            archive.writestr(name, text)
     return buffer.getvalue()
+
+
+def docx_bytes() -> bytes:
+    return zip_bytes({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"})
 
 
 def odt_bytes() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
-        archive.writestr("content.xml", "<office:document-content/>")
-    return buffer.getvalue()
+    return zip_bytes(
+        {"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<office:document-content/>"}
+    )
 
 
 def plain_zip_bytes() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("readme.txt", "hello")
-    return buffer.getvalue()
+    return zip_bytes({"readme.txt": "hello"})
