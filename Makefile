@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
+# make test runs on every core of a 2-core machine: one pytest-xdist worker each, each with a test database
+# of its own (test_<name>_gw0, _gw1; still --reuse-db). WORKERS=0 runs in one process.
+WORKERS ?= 2
 BIND ?= 127.0.0.1:8000
 ACCESS_LOG ?=
 SIZE ?= 10k
@@ -74,7 +77,7 @@ superuser: migrate
 	$(BIN)/python manage.py createsuperuser
 
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

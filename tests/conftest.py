@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rest_framework.test import APIClient
 
-from tests.openapi_check import check_response
+from tests.support.api import SchemaCheckedClient, access_token_for
+from tests.support.files import S3_KEYS, s3_environment
+from tests.support.metrics import METRICS_TOKEN
 
 TESTS_DIR = Path(__file__).parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -87,9 +88,6 @@ def _clear_cache() -> None:
 
 
 # --- file storage: both backends -----------------------------------------------------------------
-S3_KEYS = {"access_key": "test-access-key", "secret_key": "test-secret-key", "region_name": "us-east-1"}
-
-
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A local S3-compatible server (moto's, as its own process) on loopback; yields its endpoint URL."""
@@ -101,18 +99,6 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     proc = start([str(moto), "-H", "127.0.0.1", "-p", str(port)], log, "Running on", timeout=60)
     yield f"http://127.0.0.1:{port}"
     stop(proc, timeout=10)
-
-
-def s3_environment(endpoint: str, bucket: str) -> dict[str, str]:
-    """The variables a deployment sets for ``STORAGE_BACKEND=s3``, pointed at ``endpoint``."""
-    return {
-        "STORAGE_BACKEND": "s3",
-        "AWS_S3_ENDPOINT_URL": endpoint,
-        "AWS_STORAGE_BUCKET_NAME": bucket,
-        "AWS_ACCESS_KEY_ID": S3_KEYS["access_key"],
-        "AWS_SECRET_ACCESS_KEY": S3_KEYS["secret_key"],
-        "AWS_S3_REGION_NAME": S3_KEYS["region_name"],
-    }
 
 
 @pytest.fixture(params=["filesystem", "s3"])
@@ -137,38 +123,10 @@ def storage_backend(request: pytest.FixtureRequest, settings: Any) -> str:
     return str(request.param)
 
 
-def stored_documento_files() -> list[str]:
-    """Names of the files under ``documentos/`` in the default storage, whichever backend."""
-    from django.core.files.storage import storages
-
-    try:
-        return sorted(storages["default"].listdir("documentos")[1])
-    except FileNotFoundError:
-        return []
-
-
 # --- clients and users ---------------------------------------------------------------------------
-class SchemaCheckedClient(APIClient):
-    """An APIClient that validates every JSON response against the generated OpenAPI schema."""
-
-    check_schema = True
-
-    def generic(self, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
-        response = super().generic(method, path, *args, **kwargs)
-        if self.check_schema:
-            check_response(method, path.split("?", 1)[0], response)
-        return response
-
-
 @pytest.fixture
 def api_client() -> SchemaCheckedClient:
     return SchemaCheckedClient()
-
-
-def access_token_for(user: Any) -> str:
-    from rest_framework_simplejwt.tokens import RefreshToken
-
-    return str(RefreshToken.for_user(user).access_token)
 
 
 @pytest.fixture
@@ -236,29 +194,7 @@ def admin_client_api(client_for: Callable[[Any], SchemaCheckedClient], admin: An
 
 
 # --- metrics -----------------------------------------------------------------------------------
-METRICS_TOKEN = "test-metrics-token-0123456789abcdef"
-
-
 @pytest.fixture
 def metrics_token(settings: Any) -> str:
     settings.METRICS_TOKEN = METRICS_TOKEN
     return METRICS_TOKEN
-
-
-def scrape(token: str = METRICS_TOKEN) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    """``GET /metrics`` as Prometheus would; each sample by (name, labels)."""
-    from django.test import Client
-    from prometheus_client.parser import text_string_to_metric_families
-
-    response = Client().get("/metrics", HTTP_AUTHORIZATION=f"Bearer {token}")
-    assert response.status_code == 200, response.content
-    assert response["Content-Type"].startswith("text/plain; version=")
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(response.content.decode())
-        for sample in family.samples
-    }
-
-
-def sample(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)

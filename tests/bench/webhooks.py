@@ -23,7 +23,6 @@ Figures are printed and written as JSON under ``bench/results/``. Nothing is ass
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import subprocess
@@ -33,113 +32,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from urllib.request import urlopen
 
 from tests.bench import processes
+from tests.bench.receiver import ReceiverClient, run_receiver
+from tests.bench.webhook_scenarios import backlog, empty_tables, steady
 
 PROJECT_DIR = processes.PROJECT_DIR
 RESULTS_DIR = PROJECT_DIR / "bench" / "results"
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
-
-
 # --- the receiver (runs in its own process: `python -m tests.bench.webhooks receiver PORT [DELAY_MS]`) -
-
-
-def run_receiver(port: int, delay_ms: float = 0) -> None:
-    """HTTP/1.1 with keep-alive; ``POST /<anything>`` records (path, webhook-id, arrival) and answers
-    (after ``delay_ms``, a receiver's own work); ``GET /_stats`` returns the records, ``GET /_wait/N``
-    returns them once there are N (the caller's own timeout bounds the wait) and ``POST /_reset``
-    forgets them. Prints ``receiver ready`` once listening."""
-    records: list[tuple[str, str, float]] = []
-    arrivals = asyncio.Condition()
-
-    def reply(writer: asyncio.StreamWriter, body: bytes, content_type: bytes = b"text/plain") -> None:
-        writer.write(
-            b"HTTP/1.1 200 OK\r\nContent-Type: "
-            + content_type
-            + b"\r\nContent-Length: "
-            + str(len(body)).encode()
-            + b"\r\n\r\n"
-            + body
-        )
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                arrived = time.time()
-                lines = head.split(b"\r\n")
-                _method, path = lines[0].split(b" ")[:2]
-                headers = {}
-                for line in lines[1:]:
-                    name, sep, value = line.partition(b":")
-                    if sep:
-                        headers[name.strip().lower()] = value.strip()
-                length = int(headers.get(b"content-length", b"0"))
-                if length:
-                    await reader.readexactly(length)
-                if path == b"/_stats":
-                    reply(writer, json.dumps(records).encode(), b"application/json")
-                elif path.startswith(b"/_wait/"):
-                    wanted = int(path.rsplit(b"/", 1)[1])
-                    async with arrivals:
-                        await arrivals.wait_for(lambda wanted=wanted: len(records) >= wanted)
-                    reply(writer, json.dumps(records).encode(), b"application/json")
-                elif path == b"/_reset":
-                    records.clear()
-                    reply(writer, b"ok")
-                else:
-                    records.append((path.decode(), headers.get(b"webhook-id", b"").decode(), arrived))
-                    if delay_ms:
-                        await asyncio.sleep(delay_ms / 1000)
-                    reply(writer, b"ok")
-                    async with arrivals:
-                        arrivals.notify_all()
-                await writer.drain()
-                if headers.get(b"connection", b"").lower() == b"close":
-                    break
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
-            pass
-        finally:
-            writer.close()
-
-    async def serve() -> None:
-        server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=512)
-        print("receiver ready", flush=True)
-        async with server:
-            await server.serve_forever()
-
-    asyncio.run(serve())
-
-
-class ReceiverClient:
-    def __init__(self, port: int) -> None:
-        self.base_url = f"http://127.0.0.1:{port}"
-
-    def _call(self, path: str, data: bytes | None = None, timeout: float = 30) -> bytes:
-        with urlopen(f"{self.base_url}{path}", data=data, timeout=timeout) as response:  # noqa: S310 - loopback
-            return bytes(response.read())
-
-    def reset(self) -> None:
-        self._call("/_reset", data=b"")
-
-    def records(self) -> list[tuple[str, str, float]]:
-        return [tuple(row) for row in json.loads(self._call("/_stats"))]  # type: ignore[misc]
-
-    def wait_for_records(self, count: int, timeout: float) -> list[tuple[str, str, float]]:
-        """The records once ``count`` have arrived (the receiver answers when they have)."""
-        try:
-            body = self._call(f"/_wait/{count}", timeout=timeout)
-        except TimeoutError:
-            raise SystemExit(f"bench-webhooks: fewer than {count} deliveries within {timeout} s") from None
-        return [tuple(row) for row in json.loads(body)]  # type: ignore[misc]
 
 
 # --- processes ----------------------------------------------------------------------------------------
@@ -165,172 +67,6 @@ def worker_argv() -> list[str]:
 
 
 # --- the scenarios ------------------------------------------------------------------------------------
-
-EVENT_DATA = {
-    "status": "pending",
-    "total": "1234.50",
-    "currency": "EUR",
-    "user": 7,
-    "items": [{"product": p, "quantity": 2, "unit_price": "123.45", "name": "Producto señalado"} for p in range(4)],
-    "created_at": "2026-03-02T09:00:00Z",
-}
-
-
-def empty_tables() -> None:
-    """Called with no worker running (the phases stop it first), so nothing can hold a lock the
-    TRUNCATE needs."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE events_webhookattempt, events_webhookdelivery, events_webhookendpoint, "
-            "events_emailmessage, events_event, events_auditevent CASCADE"
-        )
-
-
-def make_endpoints(receiver: ReceiverClient, count: int) -> None:
-    from events.services import create_endpoint
-
-    for index in range(count):
-        create_endpoint(actor=None, url=f"{receiver.base_url}/hook{index}", events=["order.*"])
-
-
-def publish(n: int) -> tuple[int, float]:
-    """One committed change with its domain event; returns (event id, time COMMIT returned)."""
-    from django.db import transaction
-
-    from events.services import record
-
-    with transaction.atomic():
-        result = record(
-            actor=None,
-            entity_type="order",
-            entity_id=n,
-            action="create",
-            changes={"status": [None, "pending"]},
-            event_type="order.created",
-            data={"id": n, **EVENT_DATA},
-        )
-    assert result.event is not None
-    return result.event.pk, time.time()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and all its descendants (Linux /proc), in seconds."""
-    total, pending = 0.0, [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rpartition(")")[2].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pending += [int(child) for child in (task / "children").read_text().split()]
-        except (OSError, ValueError):
-            continue
-    return total
-
-
-def backlog(
-    receiver: ReceiverClient, start_worker: Callable[[bool], subprocess.Popen[bytes]], events: int, endpoints: int
-) -> dict[str, Any]:
-    """No worker runs at the start; the one started after the backlog is queued keeps running."""
-    empty_tables()
-    receiver.reset()
-    make_endpoints(receiver, endpoints)
-    started = time.monotonic()
-    for n in range(events):
-        publish(n)
-    queued_in = time.monotonic() - started
-    expected = events * endpoints
-    worker = start_worker(True)
-    # The worker's CPU time from its first delivery to the last: less at the mercy of other load.
-    first = receiver.wait_for_records(1, 120)
-    cpu_before = cpu_seconds(worker.pid)
-    records = receiver.wait_for_records(expected, 600)
-    cpu = cpu_seconds(worker.pid) - cpu_before
-    arrivals = sorted(at for _, _, at in records)
-    span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else float("nan")
-    return {
-        "events": events,
-        "endpoints": endpoints,
-        "deliveries": expected,
-        "received": len(arrivals),
-        "queued_seconds": round(queued_in, 3),
-        "seconds": round(span, 3),
-        "deliveries_per_second": round((len(arrivals) - 1) / span, 1),
-        "worker_cpu_ms_per_delivery": round(cpu * 1000 / max(len(arrivals) - len(first), 1), 2),
-    }
-
-
-def steady(
-    receiver: ReceiverClient,
-    restart_worker: Callable[[], None],
-    rate: float,
-    seconds: float,
-    endpoints: int,
-    publishers: int,
-) -> dict[str, Any]:
-    """Commit ``rate`` events/s, from ``publishers`` threads (each its own connection), on a fixed
-    timetable: a late commit does not shift the ones after it. The worker is restarted around the
-    tables' reset, and a first event delivered to every endpoint shows it consuming before the clock starts."""
-    import threading
-
-    from django.db import connection
-
-    restart_worker()  # stopped while the tables are emptied, then started again
-    receiver.reset()
-    make_endpoints(receiver, endpoints)
-    publish(-1)
-    receiver.wait_for_records(endpoints, 120)
-    receiver.reset()
-    committed: dict[str, float] = {}
-    failed = threading.Event()
-    interval = 1.0 / rate
-    count = int(rate * seconds)
-    started = time.monotonic() + 0.2
-
-    def publisher(offset: int) -> None:
-        try:
-            for n in range(offset, count, publishers):
-                # The timetable's next slot; a failed publisher ends the others' waits at once.
-                if failed.wait(max(started + n * interval - time.monotonic(), 0)):
-                    return
-                event_id, at = publish(n)
-                committed[str(event_id)] = at
-        except BaseException:
-            failed.set()
-            raise
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=publisher, args=(offset,)) for offset in range(publishers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failed.is_set():
-        raise SystemExit("bench-webhooks: a publisher failed (see the traceback above)")
-    offered_for = time.monotonic() - started
-    expected = count * endpoints
-    records = receiver.wait_for_records(expected, 600)
-    latencies = [(at - committed[webhook_id]) * 1000 for _, webhook_id, at in records if webhook_id in committed]
-    arrivals = sorted(at for _, _, at in records)
-    first_commit = min(committed.values())
-    return {
-        "rate_events_per_second": rate,
-        "publishers": publishers,
-        "endpoints": endpoints,
-        "offered_deliveries_per_second": round(count * endpoints / offered_for, 1),
-        "deliveries": expected,
-        "received": len(records),
-        "delivered_per_second": round(len(records) / (arrivals[-1] - first_commit), 1),
-        "latency_ms": {
-            "p50": round(percentile(latencies, 0.50), 1),
-            "p90": round(percentile(latencies, 0.90), 1),
-            "p99": round(percentile(latencies, 0.99), 1),
-            "max": round(max(latencies), 1),
-        },
-    }
 
 
 def database_url(settings_dict: dict[str, Any]) -> str:

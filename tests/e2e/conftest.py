@@ -13,12 +13,12 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.db import connection
 
 from tests.bench import processes
+from tests.support.e2e import database_url
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -106,22 +106,6 @@ def page(chromium: Any, request: pytest.FixtureRequest, tmp_path_factory: pytest
         print(f"screenshot saved: {path}")
     context.close()
     assert violations == [], f"Content-Security-Policy refused: {violations}"
-
-
-def admin_login(page: Any, base_url: str, username: str, password: str) -> None:
-    page.goto(f"{base_url}/admin/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("input[type=submit]")
-
-
-def database_url() -> str:
-    """The live test database as a ``DATABASE_URL`` for a server or worker process."""
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    # The embedded server listens on a Unix socket: its directory goes percent-encoded in the host.
-    host = quote(db["HOST"] or "127.0.0.1", safe="")
-    return f"postgres://{auth}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.e2e.conftest import admin_login
+from tests.support.e2e import admin_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from expedientes.models import Documento, Expediente
-from tests.conftest import access_token_for
+from tests.support.api import access_token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

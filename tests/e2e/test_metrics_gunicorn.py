@@ -16,7 +16,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.bench.processes import PROJECT_DIR, free_port, start, stop
-from tests.e2e.conftest import database_url
+from tests.support.e2e import database_url
 
 pytestmark = pytest.mark.django_db
 TOKEN = "e2e-metrics-token-0123456789abcdef"

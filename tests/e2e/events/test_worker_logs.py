@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from events.models import WebhookDelivery
 from events.services import create_endpoint
 from tests.bench.processes import free_port
-from tests.e2e.events.conftest import wait_for
+from tests.support.e2e import wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

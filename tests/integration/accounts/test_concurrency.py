@@ -1,39 +1,25 @@
 from __future__ import annotations
 
-import threading
+from typing import Any
 
 import pytest
-from django.db import connection
 
 from accounts.models import User
-from tests.conftest import SchemaCheckedClient
+from tests.support.api import SchemaCheckedClient
+from tests.support.concurrency import run_concurrently
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_registrations_of_one_email_in_different_case(warm_schema):
-    barrier = threading.Barrier(2)
-    statuses: list[int] = []
-    bodies: list[dict] = []
+    def register(email: str, username: str) -> Any:
+        payload = {"email": email, "username": username, "password": "Corr3ct-horse!"}
+        return SchemaCheckedClient().post("/api/v1/auth/register", payload, format="json")
 
-    def register(email: str, username: str) -> None:
-        try:
-            client = SchemaCheckedClient()
-            payload = {"email": email, "username": username, "password": "Corr3ct-horse!"}
-            barrier.wait()
-            response = client.post("/api/v1/auth/register", payload, format="json")
-            statuses.append(response.status_code)
-            bodies.append(response.json())
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=register, args=("Race@Example.com", "racer1")),
-        threading.Thread(target=register, args=("race@example.COM", "racer2")),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    responses = run_concurrently(
+        [lambda: register("Race@Example.com", "racer1"), lambda: register("race@example.COM", "racer2")]
+    )
+    statuses = [response.status_code for response in responses]
+    bodies = [response.json() for response in responses]
 
     assert sorted(statuses) == [201, 409]
     conflict = next(body for body in bodies if body.get("status") == 409)
@@ -50,21 +36,12 @@ def test_two_refreshes_of_one_token_at_once_only_one_wins(make_user, warm_schema
         .post("/api/v1/auth/login", {"username": user.username, "password": "S3cure-pass!"}, format="json")
         .json()
     )
-    barrier = threading.Barrier(4)
-    statuses: list[int] = []
 
-    def use() -> None:
-        try:
-            client = SchemaCheckedClient()
-            barrier.wait()
-            response = client.post("/api/v1/auth/refresh", {"refresh_token": pair["refresh_token"]}, format="json")
-            statuses.append(response.status_code)
-        finally:
-            connection.close()
+    def use() -> int:
+        response = SchemaCheckedClient().post(
+            "/api/v1/auth/refresh", {"refresh_token": pair["refresh_token"]}, format="json"
+        )
+        return response.status_code
 
-    threads = [threading.Thread(target=use) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_concurrently([use] * 4)
     assert sorted(statuses) == [200, 401, 401, 401]

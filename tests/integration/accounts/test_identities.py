@@ -10,9 +10,8 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 
 from accounts.models import User, canonical
-from tests.concurrency import run_concurrently
-from tests.conftest import SchemaCheckedClient
-from tests.integration.accounts.conftest import PASSWORD, login, problem
+from tests.support.api import PASSWORD, SchemaCheckedClient, login, problem
+from tests.support.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 

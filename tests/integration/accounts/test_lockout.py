@@ -8,9 +8,8 @@ import pytest
 from django.test import Client
 
 from accounts.models import Role, User
-from tests.concurrency import run_concurrently
-from tests.conftest import SchemaCheckedClient, access_token_for
-from tests.integration.accounts.conftest import problem
+from tests.support.api import SchemaCheckedClient, access_token_for, problem
+from tests.support.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 

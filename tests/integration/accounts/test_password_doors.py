@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import LoginFailure
-from tests.integration.accounts.conftest import PASSWORD, login, problem
+from tests.support.api import PASSWORD, login, problem
 
 pytestmark = pytest.mark.django_db
 

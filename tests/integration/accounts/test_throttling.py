@@ -1,16 +1,14 @@
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 from django.utils import timezone
 
 from accounts.models import LoginFailure
-from tests.conftest import SchemaCheckedClient
-from tests.integration.accounts.conftest import PASSWORD, login, problem
+from tests.support.api import PASSWORD, SchemaCheckedClient, login, problem
+from tests.support.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -103,22 +101,11 @@ def test_forwarded_for_from_a_trusted_proxy_names_the_client(api_client, make_us
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_wrong_attempts_never_exceed_the_limit(make_user, warm_schema):
     user = make_user("citizen")
-    statuses: list[int] = []
-    barrier = threading.Barrier(10)
 
-    def attempt() -> None:
-        try:
-            client = SchemaCheckedClient()
-            barrier.wait()
-            statuses.append(login(client, user.username, "wrong-password").status_code)
-        finally:
-            connection.close()
+    def attempt() -> int:
+        return login(SchemaCheckedClient(), user.username, "wrong-password").status_code
 
-    threads = [threading.Thread(target=attempt) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_concurrently([attempt] * 10)
     assert sorted(statuses) == [401] * 5 + [429] * 5
     assert LoginFailure.objects.count() == 5
     assert login(SchemaCheckedClient(), user.username, PASSWORD).status_code == 429

@@ -10,7 +10,7 @@ from django.test import Client
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import User
-from tests.integration.accounts.conftest import PASSWORD, login, problem
+from tests.support.api import PASSWORD, login, problem
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 
 from accounts.models import User
 from events.models import AuditEvent
-from tests.integration.accounts.conftest import PASSWORD, login, problem
+from tests.support.api import PASSWORD, login, problem
 
 pytestmark = pytest.mark.django_db
 
@@ -233,44 +233,6 @@ def test_me_patch_username_conflict(citizen_client, other_citizen):
         citizen_client.patch("/api/v1/me", {"username": other_citizen.username.upper()}, format="json"), 409, "conflict"
     )
     assert body["errors"][0]["field"] == "username"
-
-
-# --- list ------------------------------------------------------------------------------------------
-def test_list_filters_and_search(admin_client_api, make_user, django_assert_max_num_queries):
-    make_user("citizen", full_name="José Pérez García", email="jose@example.com")
-    make_user("citizen", full_name="Pepa Garcia")
-    make_user("clerk", full_name="Lucía", is_active=False)
-
-    def ids(query: str) -> list[str]:
-        response = admin_client_api.get(f"{USERS}?{query}")
-        assert response.status_code == 200, response.content
-        return [row["full_name"] for row in response.json()["data"]]
-
-    assert ids("search=JOSE perez") == ["José Pérez García"]
-    assert ids("search=garcía") == ["Pepa Garcia", "José Pérez García"]
-    assert ids("search=jose@EXAMPLE") == ["José Pérez García"]
-    assert ids("search=jose+pepa") == []
-    assert ids("role=clerk") == ["Lucía"]
-    assert ids("is_active=false") == ["Lucía"]
-    assert ids("role=citizen&ordering=full_name") == ["José Pérez García", "Pepa Garcia"]
-    with django_assert_max_num_queries(4):
-        body = admin_client_api.get(f"{USERS}?per_page=2").json()
-    assert body["total"] == 4
-    assert body["has_next"] is True
-    problem(admin_client_api.get(f"{USERS}?role=overlord"), 422, "validation_error")
-    problem(admin_client_api.get(f"{USERS}?is_active=maybe"), 422, "validation_error")
-    problem(admin_client_api.get(f"{USERS}?ordering=password"), 422, "validation_error")
-    assert admin_client_api.get(f"{USERS}?ordering=-created_at").status_code == 200
-
-
-def test_list_cursor_mode(admin_client_api, make_user):
-    for _ in range(3):
-        make_user("citizen")
-    first = admin_client_api.get(f"{USERS}?cursor=&per_page=2").json()
-    assert first["has_next"] is True
-    second = admin_client_api.get(f"{USERS}?cursor={first['next_cursor']}&per_page=2").json()
-    seen = [row["id"] for row in first["data"] + second["data"]]
-    assert len(seen) == len(set(seen)) == 4
 
 
 def test_clerks_group_follows_role(admin_client_api, citizen):

@@ -9,13 +9,8 @@ import pytest
 from django.test import Client
 
 from expedientes.models import Expediente
-from tests.workflow_paths import expediente_factory
-
-CHANGELIST = "/admin/expedientes/expediente/"
-
-
-def change_url(expediente: Expediente) -> str:
-    return f"{CHANGELIST}{expediente.pk}/change/"
+from tests.support.admin import CHANGELIST, change_url, messages_of  # noqa: F401  (test_expedientes_admin.py)
+from tests.support.expedientes import expediente_factory
 
 
 @pytest.fixture
@@ -44,7 +39,3 @@ def admin_web(web_client_for: Callable[[Any], Client], admin: Any) -> Client:
 def make_expediente(clerk: Any) -> Callable[..., Expediente]:
     """An expediente owned by ``owner`` and walked to ``estado`` through the real service."""
     return expediente_factory(clerk, "EXP-ADM")
-
-
-def messages_of(response: Any) -> list[str]:
-    return [str(message) for message in response.context["messages"]] if response.context else []

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from events.models import AuditEvent, Event, WebhookDelivery, WebhookEndpoint
 from events.services import create_endpoint, record
-from tests.integration.admin.conftest import messages_of
-from tests.integration.events.conftest import fake_getaddrinfo
+from tests.support.admin import messages_of
+from tests.support.fakes import fake_getaddrinfo
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from events.models import AuditEvent, Event
 from orders import services
 from orders.models import Category, Order, Payment, Product
 from orders.payments import services as payment_services
-from tests.integration.admin.conftest import messages_of
+from tests.support.admin import messages_of
 
 pytestmark = pytest.mark.django_db
 

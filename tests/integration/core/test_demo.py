@@ -44,7 +44,7 @@ def test_loads_every_estado_and_the_logins_work(client):
 
 
 def test_a_second_run_writes_nothing(storage_backend):
-    from tests.conftest import stored_documento_files
+    from tests.support.files import stored_documento_files
 
     call_command("demo", stdout=io.StringIO())
     first, files = counts(), stored_documento_files()

@@ -172,7 +172,7 @@ CASES: dict[str, Case] = {
 
 
 def call(world: dict[str, Any], case: Case, text: str) -> Any:
-    from tests.conftest import SchemaCheckedClient
+    from tests.support.api import SchemaCheckedClient
 
     who, method, path, body, _ = case
     client = SchemaCheckedClient() if who == "anonymous" else world[who]

@@ -17,7 +17,7 @@ from django.core import signing
 from django.urls import resolve
 
 from core import pagination
-from tests.openapi_check import spec
+from tests.support.openapi import spec
 
 pytestmark = pytest.mark.django_db
 

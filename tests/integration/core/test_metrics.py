@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import resolve
 
-from tests.conftest import sample, scrape
+from tests.support.metrics import sample, scrape
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from expedientes.models import Expediente
 from expedientes.selectors import expedientes_visible_to, search_expedientes
 from orders import services as orders_services
 from orders.models import Order, Product
-from tests.workflow_paths import expediente_factory
+from tests.support.expedientes import expediente_factory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,5 @@
-"""Two workers running the same delivery at once: one POST, one attempt row."""
+"""Deliveries racing other work: two workers on one delivery (one POST, one attempt row), an endpoint
+deleted during an attempt."""
 
 import threading
 
@@ -56,3 +57,28 @@ def test_concurrent_runs_of_one_delivery_post_once(receiver, monkeypatch):
     assert sorted(results) == ["skipped", "succeeded"]
     assert receiver.call_count == 1
     assert WebhookAttempt.objects.filter(delivery=delivery).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_endpoint_deleted_during_an_attempt_ends_the_task_quietly(
+    clerk_client, make_endpoint, receiver, django_capture_on_commit_callbacks
+):
+    from events import delivery as delivery_service
+    from events import delivery_state, outbox, transport
+    from events.services import record
+
+    endpoint = make_endpoint()
+    with django_capture_on_commit_callbacks(execute=False):
+        event = record(
+            actor=None, entity_type="order", entity_id=1, action="create", event_type="order.created", data={}
+        ).event
+    delivery = WebhookDelivery.objects.get(event=event)
+    row, ticket = outbox.claim(WebhookDelivery, delivery.pk)
+    assert clerk_client.delete(f"/api/v1/webhooks/endpoints/{endpoint.pk}").status_code == 204
+    outcome = transport.Outcome(200, 5, "")
+    result = delivery_state.finish(
+        delivery_id=delivery.pk, number=ticket.number, token=ticket.token, at=row.locked_until, outcome=outcome
+    )
+    assert result == "skipped"
+    assert delivery_service.deliver(delivery_id=delivery.pk) == "skipped"
+    assert receiver.call_count == 0

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from events.metrics import OUTBOX_SQL
 from events.models import EmailMessage, OutboxStatus, WebhookDelivery
-from tests.conftest import sample, scrape
+from tests.support.metrics import sample, scrape
 
 pytestmark = pytest.mark.django_db
 

@@ -2,44 +2,19 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 
 from events.models import AuditEvent, Event
-from expedientes.models import Expediente
-from tests.integration.expedientes.conftest import URL, detail_url
-from tests.openapi_check import spec
+from expedientes import services
+from expedientes.models import Documento, Expediente
+from tests.support.concurrency import run_concurrently
+from tests.support.expedientes import URL, detail_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """Start ``count`` threads at the same instant; each closes its own DB connection."""
-    # Build the OpenAPI document the clients check against first: drf-spectacular's generator
-    # is not thread-safe, and its first run would otherwise race inside the threads.
-    spec()
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def target(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = work(index)
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_ten_concurrent_creates_get_ten_distinct_ids(citizen, client_for):
@@ -48,7 +23,7 @@ def test_ten_concurrent_creates_get_ten_distinct_ids(citizen, client_for):
             URL, {"numero": f"CONCURRENT-{index}", "solicitante": f"User {index}"}, format="json"
         )
 
-    responses = run_together(10, create)
+    responses = run_concurrently([partial(create, index) for index in range(10)])
 
     assert [r.status_code for r in responses] == [201] * 10, responses
     ids = {r.json()["id"] for r in responses}
@@ -61,7 +36,7 @@ def test_concurrent_creates_of_one_numero_yield_one_row_and_409s(citizen, client
     def create(index: int) -> Any:
         return client_for(citizen).post(URL, {"numero": "SAME-1", "solicitante": f"User {index}"}, format="json")
 
-    responses = run_together(6, create)
+    responses = run_concurrently([partial(create, index) for index in range(6)])
 
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [201] + [409] * 5, statuses
@@ -84,7 +59,7 @@ def test_five_concurrent_read_then_transition_one_wins(citizen, client_for, how)
             write = client.post(f"{detail_url(exp_id)}/transitions", {"to": "en_revision"}, format="json")
         return read, write
 
-    results = run_together(5, read_then_transition)
+    results = run_concurrently([partial(read_then_transition, index) for index in range(5)])
 
     assert all(read.status_code == 200 for read, _ in results)
     statuses = sorted(write.status_code for _, write in results)
@@ -108,7 +83,7 @@ def test_concurrent_writers_with_the_same_if_match_one_wins_others_412(citizen, 
             detail_url(exp_id), {"concepto": f"writer {index}"}, format="json", HTTP_IF_MATCH=etag
         )
 
-    responses = run_together(4, write)
+    responses = run_concurrently([partial(write, index) for index in range(4)])
 
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [200, 412, 412, 412], statuses
@@ -163,7 +138,7 @@ def test_database_failure_during_upload_is_500_and_leaves_no_file(citizen, clien
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from expedientes.models import Documento
-    from tests.integration.expedientes.conftest import pdf_bytes
+    from tests.support.files import pdf_bytes
 
     client = client_for(citizen)
     client.raise_request_exception = False
@@ -179,3 +154,17 @@ def test_database_failure_during_upload_is_500_and_leaves_no_file(citizen, clien
     assert response.status_code == 500
     assert Documento.objects.count() == 0
     assert not default_storage.exists("documentos") or default_storage.listdir("documentos")[1] == []
+
+
+def test_concurrent_deletes_of_one_documento_delete_and_audit_once(make_expediente, citizen, clerk, client_for):
+    expediente = make_expediente(citizen)
+    documento = services.add_documento(expediente_id=expediente.pk, actor=citizen, nombre="acta", tipo="otro")
+    url = f"{detail_url(expediente.pk)}/documentos/{documento.pk}"
+
+    responses = run_concurrently([lambda user=user: client_for(user).delete(url) for user in [citizen, clerk] * 4])
+
+    statuses = sorted(getattr(response, "status_code", response) for response in responses)
+    assert statuses == [204] + [404] * 7, responses
+    assert not Documento.objects.filter(pk=documento.pk).exists()
+    deletes = AuditEvent.objects.filter(entity_type="documento", entity_id=str(documento.pk), action="delete")
+    assert deletes.count() == 1

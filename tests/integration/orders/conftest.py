@@ -1,41 +1,39 @@
-"""Catalog fixtures for the orders tests: products and categories built directly in the database."""
+"""Catalog fixtures for the orders tests: products and categories built directly in the database
+(model-bakery recipes, tests/support/recipes.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from itertools import count
 from typing import Any
 
 import pytest
 
+from tests.support import recipes
+
 
 @pytest.fixture
 def make_category(db: None) -> Callable[..., Any]:
-    from orders.models import Category
-
-    counter = {"n": 0}
+    """``make_category(**fields)``: the ``category`` recipe, named ``Category 1``, ``2``... in this test."""
+    numbers = count(1)
 
     def factory(**fields: Any) -> Any:
-        counter["n"] += 1
-        fields.setdefault("name", f"Category {counter['n']}")
-        fields.setdefault("slug", f"category-{counter['n']}")
-        return Category.objects.create(**fields)
+        n = next(numbers)
+        fields.setdefault("name", f"Category {n}")
+        fields.setdefault("slug", f"category-{n}")
+        return recipes.category.make(**fields)
 
     return factory
 
 
 @pytest.fixture
 def make_product(db: None) -> Callable[..., Any]:
-    from orders.models import Product
-
-    counter = {"n": 0}
+    """``make_product(**fields)``: the ``product`` recipe, named ``Product 1``, ``2``... in this test."""
+    numbers = count(1)
 
     def factory(**fields: Any) -> Any:
-        counter["n"] += 1
-        fields.setdefault("name", f"Product {counter['n']}")
-        fields.setdefault("price", Decimal("10.00"))
-        fields.setdefault("stock", 10)
-        return Product.objects.create(**fields)
+        fields.setdefault("name", f"Product {next(numbers)}")
+        return recipes.product.make(**fields)
 
     return factory
 

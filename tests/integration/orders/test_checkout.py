@@ -1,11 +1,11 @@
-"""The purchase journey and checkout's all-or-nothing rules (API.md §5 checkout)."""
+"""The purchase journey and checkout's all-or-nothing rules (docs/api-guide.md, checkout)."""
 
 from decimal import Decimal
 
 import pytest
 
 from orders.models import CartItem, Order, Payment, Product
-from tests.integration.orders.test_concurrency import run_concurrently
+from tests.support.concurrency import run_concurrently
 
 
 @pytest.fixture

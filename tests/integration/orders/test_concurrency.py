@@ -3,7 +3,7 @@
 import pytest
 
 from orders.models import Order, Product
-from tests.concurrency import run_concurrently
+from tests.support.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

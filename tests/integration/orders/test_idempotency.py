@@ -1,4 +1,4 @@
-"""Idempotency-Key on POST /orders (API.md §1), which exercises core.idempotency end to end."""
+"""Idempotency-Key on POST /orders (docs/api-guide.md), which exercises core.idempotency end to end."""
 
 from datetime import timedelta
 
@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core.models import IdempotencyKey
 from orders.models import Order
-from tests.integration.orders.test_concurrency import run_concurrently
+from tests.support.concurrency import run_concurrently
 
 
 def _body(product, quantity=1):

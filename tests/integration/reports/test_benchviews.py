@@ -16,8 +16,8 @@ from orders.models import Product
 from orders.payments import services as payment_services
 from orders.services import create_order
 from reports import benchviews
-from tests.conftest import access_token_for
-from tests.workflow_paths import expediente_factory
+from tests.support.api import access_token_for
+from tests.support.expedientes import expediente_factory
 
 pytestmark = pytest.mark.django_db
 

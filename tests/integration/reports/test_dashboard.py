@@ -18,7 +18,7 @@ from expedientes import services as expedientes_services
 from expedientes.models import Estado
 from orders import services as orders_services
 from orders.models import OrderStatus, Product
-from tests.integration.events.conftest import fake_getaddrinfo
+from tests.support.fakes import fake_getaddrinfo
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +160,14 @@ def test_admin_index_shows_the_same_figures(citizen, clerk):
     assert 'data-key="approved">1<' in html
     assert 'data-key="revenue">40.00 EUR<' in html
     assert 'data-key="failed">0<' in html
+
+
+def test_revenue_beyond_fourteen_digits_renders(clerk_client, citizen):
+    from orders.models import Order, OrderStatus
+
+    Order.objects.bulk_create(
+        Order(user=citizen, status=OrderStatus.CONFIRMED, total=Decimal("9999999999.99")) for _ in range(101)
+    )
+    response = clerk_client.get("/api/v1/dashboard")
+    assert response.status_code == 200, response.content
+    assert response.json()["orders"]["revenue"] == "1009999999998.99"

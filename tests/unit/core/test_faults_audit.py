@@ -1,7 +1,7 @@
 """The e2e-faults runner's own rules (the run itself is `make e2e-faults`)."""
 
-from tests.faults.__main__ import is_unavailable_problem
 from tests.faults.audit import _chain_problems
+from tests.faults.probes import is_unavailable_problem
 
 
 def test_a_status_chain_must_start_at_the_first_state_and_end_at_the_current_one():

@@ -1,5 +1,5 @@
-"""Expedientes in any estado for tests: the shortest path through the workflow table to each
-estado, and a factory that walks a new expediente there through the real services."""
+"""Expedientes in any estado for tests: their API URLs, the shortest path through the workflow table
+to each estado, and a factory that walks a new expediente there through the real services."""
 
 from __future__ import annotations
 
@@ -7,6 +7,25 @@ from collections.abc import Callable
 from typing import Any
 
 from expedientes.models import Estado, Expediente
+
+URL = "/api/v1/expedientes"
+
+
+def detail_url(pk: int) -> str:
+    return f"{URL}/{pk}"
+
+
+def docs_url(expediente_id: int) -> str:
+    return f"{URL}/{expediente_id}/documentos"
+
+
+def upload(client: Any, expediente_id: int, content: bytes, name: str = "archivo.pdf", **fields: Any) -> Any:
+    """``POST`` a file (and ``fields``) to the expediente's documentos, as a browser form would."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {"file": SimpleUploadedFile(name, content, content_type="application/octet-stream"), **fields}
+    return client.post(docs_url(expediente_id), data, format="multipart")
+
 
 PATH_TO = {
     Estado.INICIADO: [],

@@ -1,4 +1,4 @@
-"""API.md §5/§6 edge cases: order actions outside the table, payment body references."""
+"""Orders and payments at their edges: actions outside the workflow table, ids no column holds, null payment amounts, a short or cancelled checkout."""
 
 from decimal import Decimal
 

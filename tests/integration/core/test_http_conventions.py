@@ -1,4 +1,4 @@
-"""API.md §1 and §2 as a client sees them: problem+json everywhere, headers, HEAD/OPTIONS, limits."""
+"""HTTP as every endpoint speaks it: problem+json everywhere, HEAD and OPTIONS, any Accept, request ids, body and page limits."""
 
 from __future__ import annotations
 

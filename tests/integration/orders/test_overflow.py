@@ -1,4 +1,4 @@
-"""Inputs found by fuzzing (schemathesis) that used to answer 500."""
+"""Money and stock at the edges of their columns: overflowing lines, totals and stock are a 422 or capped, never a 500."""
 
 from decimal import Decimal
 
@@ -7,28 +7,6 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 MAX_PRICE = Decimal("9999999999.99")  # numeric(12,2)
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "2000-01-01T00:00:09+21:11",  # Python accepts it, PostgreSQL refuses the displacement
-        "2000-01-01T00:00:00-23:59",
-        "0001-01-01T00:00:00+01:00",  # before year 1 in UTC
-        "9999-12-31T23:59:59-01:00",  # after year 9999 in UTC
-    ],
-)
-@pytest.mark.parametrize("param", ["created_after", "created_before"])
-def test_extreme_timezone_offsets_in_date_filters(clerk_client, param, value):
-    response = clerk_client.get("/api/v1/orders", {param: value})
-    assert response.status_code in (200, 422), response.content
-
-
-def test_far_offset_is_compared_as_the_same_instant_in_utc(citizen, client_for, make_product, place):
-    assert place(citizen, [(make_product(), 1)]).status_code == 201
-    response = client_for(citizen).get("/api/v1/orders", {"created_after": "2000-01-01T00:00:00+21:11"})
-    assert response.status_code == 200, response.content
-    assert len(response.json()["data"]) == 1
 
 
 def test_cart_with_a_line_beyond_twelve_digits_still_renders(citizen, client_for, make_product):

@@ -1,4 +1,4 @@
-"""Contract audit (API.md §1 limits): requests past Django's field limits are 422, never 500."""
+"""Requests past Django's field limits (query string, multipart form) are 422, never 500."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 
 from expedientes.models import Documento
-from tests.integration.expedientes.conftest import URL, detail_url
+from tests.support.expedientes import URL, detail_url
 
 pytestmark = pytest.mark.django_db
 

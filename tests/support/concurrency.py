@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import connection
 
-from tests.openapi_check import spec
+from tests.support.openapi import spec
 
 
 def run_concurrently(calls: Sequence[Callable[[], Any]]) -> list[Any]:

@@ -1,4 +1,4 @@
-"""API.md §1/§5: list filters refuse bad values with 422 instead of ignoring or truncating them."""
+"""Catalog, order and payment lists: filters refuse bad values with 422 instead of ignoring or truncating them."""
 
 from decimal import Decimal
 
@@ -82,3 +82,25 @@ def test_bad_payment_filter_values_are_422(citizen_client, query):
     response = citizen_client.get(f"/api/v1/payments?{query}")
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == query.split("=")[0]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2000-01-01T00:00:09+21:11",  # Python accepts it, PostgreSQL refuses the displacement
+        "2000-01-01T00:00:00-23:59",
+        "0001-01-01T00:00:00+01:00",  # before year 1 in UTC
+        "9999-12-31T23:59:59-01:00",  # after year 9999 in UTC
+    ],
+)
+@pytest.mark.parametrize("param", ["created_after", "created_before"])
+def test_extreme_timezone_offsets_in_date_filters(clerk_client, param, value):
+    response = clerk_client.get("/api/v1/orders", {param: value})
+    assert response.status_code in (200, 422), response.content
+
+
+def test_far_offset_is_compared_as_the_same_instant_in_utc(citizen, client_for, make_product, place):
+    assert place(citizen, [(make_product(), 1)]).status_code == 201
+    response = client_for(citizen).get("/api/v1/orders", {"created_after": "2000-01-01T00:00:00+21:11"})
+    assert response.status_code == 200, response.content
+    assert len(response.json()["data"]) == 1
