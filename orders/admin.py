@@ -98,15 +98,15 @@ class CategoryAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
         return actions
 
     def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
-        data = {name: form.cleaned_data[name] for name in ("name", "slug")}
+        fields = {name: form.cleaned_data[name] for name in ("name", "slug")}
         if change:
-            services.update_category(actor=request.user, category_id=obj.pk, data=data, expected=None)
+            services.update_category(actor=request.user, category_id=obj.pk, fields=fields)
         else:
-            obj.pk = services.create_category(actor=request.user, data=data).pk
+            obj.pk = services.create_category(actor=request.user, fields=fields).pk
             obj._state.adding = False
 
     def delete_model(self, request: HttpRequest, obj: Category) -> None:
-        services.delete_category(actor=request.user, category_id=obj.pk, expected=None)
+        services.delete_category(actor=request.user, category_id=obj.pk)
 
 
 class ProductForm(forms.ModelForm):
@@ -155,15 +155,15 @@ class ProductAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
         if change:
-            data = {name: form.cleaned_data[name] for name in form.changed_data if name in ProductForm.Meta.fields}
-            services.update_product(actor=request.user, product_id=obj.pk, data=data, expected=None)
+            fields = {name: form.cleaned_data[name] for name in form.changed_data if name in ProductForm.Meta.fields}
+            services.update_product(actor=request.user, product_id=obj.pk, fields=fields)
         else:
-            data = {name: form.cleaned_data[name] for name in ProductForm.Meta.fields}
-            obj.pk = services.create_product(actor=request.user, data=data).pk
+            fields = {name: form.cleaned_data[name] for name in ProductForm.Meta.fields}
+            obj.pk = services.create_product(actor=request.user, fields=fields).pk
             obj._state.adding = False
 
     def delete_model(self, request: HttpRequest, obj: Product) -> None:
-        services.delete_product(actor=request.user, product_id=obj.pk, expected=None)
+        services.delete_product(actor=request.user, product_id=obj.pk)
 
 
 # --- orders --------------------------------------------------------------------------------------

@@ -18,13 +18,12 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, InsufficientStock, PaymentDeclined, UpstreamError, ValidationFailed
-from core.representation import api_data
 from events.services import record
 from orders import selectors
 from orders import services as order_services
 from orders.models import Order, OrderStatus, Payment, PaymentStatus
+from orders.payloads import payment_payload
 from orders.payments.provider import ProviderError, get_client, to_minor
-from orders.serializers import PaymentSerializer
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +36,6 @@ class Outcome:
     transaction_id: str = ""
     failure_reason: str = ""
     upstream_error: bool = False
-
-
-def payment_data(payment: Payment) -> dict[str, Any]:
-    return api_data(PaymentSerializer(payment))
 
 
 def _new_payment(order: Order, payment_method: str, actor: Any) -> Payment:
@@ -117,7 +112,7 @@ def _record_outcome(*, payment_id: int, outcome: Outcome, actor: Any) -> Payment
         action="transition",
         changes={"status": [PaymentStatus.PENDING.value, payment.status]},
         event_type=event,
-        data=payment_data(payment),
+        data=payment_payload(payment),
     )
     return payment
 
@@ -125,7 +120,7 @@ def _record_outcome(*, payment_id: int, outcome: Outcome, actor: Any) -> Payment
 def _raise_for(outcome: Outcome, payment: Payment, **extra: Any) -> None:
     if outcome.succeeded:
         return
-    extra = {"payment": payment_data(payment), **extra}
+    extra = {"payment": payment_payload(payment), **extra}
     if outcome.upstream_error:
         raise UpstreamError(_("The payment provider failed; nothing was charged"), extra=extra)
     raise PaymentDeclined(_("The payment was declined"), extra=extra)
@@ -210,7 +205,7 @@ def checkout(*, user: Any, payment_method: str, shipping_address: str = "") -> t
         payment.refresh_from_db()
         raise Conflict(
             _("The order was %(status)s while it was being paid; the payment was refunded") % {"status": order.status},
-            extra={"payment": payment_data(payment), "order_id": order.pk},
+            extra={"payment": payment_payload(payment), "order_id": order.pk},
         )
     _raise_for(outcome, payment, order_id=order.pk)
     return order, payment
@@ -247,7 +242,7 @@ def refund_payment(*, actor: Any, payment_id: int) -> Payment:
             action="transition",
             changes={"status": [PaymentStatus.SUCCEEDED.value, PaymentStatus.REFUNDED.value]},
             event_type="payment.refunded",
-            data=payment_data(payment),
+            data=payment_payload(payment),
         )
     return payment
 
