@@ -22,9 +22,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from core.adminkit import ActionsOnlyAdmin, TalliedPaginator, badge, describe_refusal, register_colours, run_per_row
 from core.exceptions import ApplicationError
 from core.exports import Column
+from core.search import unaccent_search
 from events.exports import AuditedExportMixin
 from orders import services
-from orders.filters import search_terms
 from orders.models import Cart, CartItem, Category, Order, OrderItem, OrderStatus, Payment, PaymentStatus, Product
 from orders.payments import services as payment_services
 from orders.workflow import TRANSITIONS
@@ -141,7 +141,7 @@ class ProductAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
 
     def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> tuple[Any, bool]:
         # The API's search (trigram index), not Django's UPPER(name) LIKE that no index serves.
-        return search_terms(queryset, ["name"], search_term), False
+        return unaccent_search(queryset, search_term, ["name"]), False
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from accounts.permissions import is_staff_user
 from core.exceptions import Conflict, HasDependents, InvalidTransition, PermissionDeniedError, ValidationFailed
 from core.versioning import diff, lock_versioned, save_versioned
+from core.workflow import may_take
 from events.services import record
 from expedientes import workflow
 from expedientes.models import Estado, Expediente
@@ -85,7 +86,7 @@ def _check_transition(expediente: Expediente, target: str, actor: Any, field: st
             allowed=allowed,
             field=field,
         )
-    if not workflow.may_take(rule, actor, expediente.owner_id):
+    if not may_take(rule, is_staff=is_staff_user(actor), is_owner=workflow.is_owner(actor, expediente.owner_id)):
         raise PermissionDeniedError(
             _("Only staff may move an expediente from %(from)s to %(to)s.") % {"from": expediente.estado, "to": target}
         )

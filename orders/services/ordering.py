@@ -174,7 +174,7 @@ def transition_order(*, actor: Any, order_id: int, action: str, expected_version
                 allowed=allowed_actions(order.status, is_staff=is_staff, is_owner=is_owner),
                 field="action",
             )
-        if not may_take(step, is_staff=is_staff, is_owner=is_owner):
+        if not may_take(step.who, is_staff=is_staff, is_owner=is_owner):
             raise PermissionDeniedError(_("Only staff may %(action)s an order.") % {"action": action})
         if order.status not in step.sources:
             raise InvalidTransition(
