@@ -163,6 +163,16 @@ def _representation(endpoint: WebhookEndpoint) -> dict[str, Any]:
     }
 
 
+def _lock_endpoint(endpoint_id: int, expected_versions: set[int] | None, *, no_key: bool = False) -> WebhookEndpoint:
+    return lock_versioned(
+        WebhookEndpoint.objects,
+        endpoint_id,
+        resource="Webhook endpoint",
+        expected_versions=expected_versions,
+        no_key=no_key,
+    )
+
+
 def create_endpoint(
     *, actor: Any, url: str, events: list[str], description: str = "", active: bool = True
 ) -> WebhookEndpoint:
@@ -188,13 +198,7 @@ def update_endpoint(
     if "events" in fields:
         fields["events"] = _check_events(fields["events"])
     with transaction.atomic():
-        endpoint = lock_versioned(
-            WebhookEndpoint.objects,
-            endpoint_id,
-            resource="Webhook endpoint",
-            expected_versions=expected_versions,
-            no_key=True,
-        )
+        endpoint = _lock_endpoint(endpoint_id, expected_versions, no_key=True)
         if fields.get("active") is True and not endpoint.active:
             fields.update(disabled_reason="", disabled_at=None, failing_since=None, consecutive_failures=0)
         elif fields.get("active") is False and endpoint.active:
@@ -208,9 +212,7 @@ def update_endpoint(
 def delete_endpoint(*, actor: Any, endpoint_id: int, expected_versions: set[int] | None = None) -> None:
     """Remove a subscriber and its delivery log (the events themselves stay)."""
     with transaction.atomic():
-        endpoint = lock_versioned(
-            WebhookEndpoint.objects, endpoint_id, resource="Webhook endpoint", expected_versions=expected_versions
-        )
+        endpoint = _lock_endpoint(endpoint_id, expected_versions)
         changes = {key: [value, None] for key, value in _representation(endpoint).items()}
         changes["secret"] = [MASK, None]
         pk = endpoint.pk
@@ -222,13 +224,7 @@ def rotate_secret(*, actor: Any, endpoint_id: int, expected_versions: set[int] |
     """A new secret; the old one keeps signing beside it for ``WEBHOOK_SECRET_OVERLAP_SECONDS``."""
     with transaction.atomic():
         # NO KEY, as every lock that changes no key: requests inserting deliveries never wait on it.
-        endpoint = lock_versioned(
-            WebhookEndpoint.objects,
-            endpoint_id,
-            resource="Webhook endpoint",
-            expected_versions=expected_versions,
-            no_key=True,
-        )
+        endpoint = _lock_endpoint(endpoint_id, expected_versions, no_key=True)
         endpoint.previous_secret = endpoint.secret
         endpoint.previous_secret_expires_at = timezone.now() + timedelta(
             seconds=settings.WEBHOOK_SECRET_OVERLAP_SECONDS

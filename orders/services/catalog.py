@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -81,17 +81,37 @@ def update_category(
     return category
 
 
-def delete_category(*, actor: Any, category_id: int, expected_versions: set[int] | None = None) -> None:
-    """Delete a category; ``409 has_dependents`` while products use it."""
+def _delete_entry(
+    model: type[Category] | type[Product],
+    pk: int,
+    *,
+    actor: Any,
+    expected_versions: set[int] | None,
+    represent: Callable[[Any], dict[str, Any]],
+    in_use: str,
+) -> None:
+    """Delete a catalog entry under its row lock; ``409 has_dependents`` (``in_use``) while rows protect it."""
     with transaction.atomic():
-        category = lock_versioned(Category.objects, category_id, expected_versions=expected_versions)
-        before = category_payload(category)
+        entry = lock_versioned(model.objects, pk, expected_versions=expected_versions)
+        before = represent(entry)
         try:
             with transaction.atomic():
-                category.delete()
+                entry.delete()
         except ProtectedError:
-            raise HasDependents(_("The category still has products"))
-        record(actor=actor, entity_type="category", entity_id=category_id, action="delete", changes=diff(before, {}))
+            raise HasDependents(in_use)
+        record(actor=actor, entity_type=model._meta.model_name, entity_id=pk, action="delete", changes=diff(before, {}))
+
+
+def delete_category(*, actor: Any, category_id: int, expected_versions: set[int] | None = None) -> None:
+    """Delete a category; ``409 has_dependents`` while products use it."""
+    _delete_entry(
+        Category,
+        category_id,
+        actor=actor,
+        expected_versions=expected_versions,
+        represent=category_payload,
+        in_use=_("The category still has products"),
+    )
 
 
 def create_product(*, actor: Any, fields: Mapping[str, Any]) -> Product:
@@ -122,12 +142,11 @@ def update_product(
 
 def delete_product(*, actor: Any, product_id: int, expected_versions: set[int] | None = None) -> None:
     """Delete a product; ``409 has_dependents`` once it appears in an order."""
-    with transaction.atomic():
-        product = lock_versioned(Product.objects, product_id, expected_versions=expected_versions)
-        before = product_payload(product)
-        try:
-            with transaction.atomic():
-                product.delete()
-        except ProtectedError:
-            raise HasDependents(_("The product appears in orders"))
-        record(actor=actor, entity_type="product", entity_id=product_id, action="delete", changes=diff(before, {}))
+    _delete_entry(
+        Product,
+        product_id,
+        actor=actor,
+        expected_versions=expected_versions,
+        represent=product_payload,
+        in_use=_("The product appears in orders"),
+    )
