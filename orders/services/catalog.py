@@ -85,6 +85,7 @@ def _delete_entry(
     model: type[Category] | type[Product],
     pk: int,
     *,
+    entity_type: str,
     actor: Any,
     expected_versions: set[int] | None,
     represent: Callable[[Any], dict[str, Any]],
@@ -99,7 +100,7 @@ def _delete_entry(
                 entry.delete()
         except ProtectedError:
             raise HasDependents(in_use)
-        record(actor=actor, entity_type=model._meta.model_name, entity_id=pk, action="delete", changes=diff(before, {}))
+        record(actor=actor, entity_type=entity_type, entity_id=pk, action="delete", changes=diff(before, {}))
 
 
 def delete_category(*, actor: Any, category_id: int, expected_versions: set[int] | None = None) -> None:
@@ -107,6 +108,7 @@ def delete_category(*, actor: Any, category_id: int, expected_versions: set[int]
     _delete_entry(
         Category,
         category_id,
+        entity_type="category",
         actor=actor,
         expected_versions=expected_versions,
         represent=category_payload,
@@ -145,6 +147,7 @@ def delete_product(*, actor: Any, product_id: int, expected_versions: set[int] |
     _delete_entry(
         Product,
         product_id,
+        entity_type="product",
         actor=actor,
         expected_versions=expected_versions,
         represent=product_payload,
