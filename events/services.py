@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, NotFound, ValidationFailed
 from core.request_context import get_request_id
-from core.versioning import lock_versioned, save_versioned
+from core.versioned_writes import lock_versioned, save_versioned
 from events import emails, outbox
 from events.models import AuditEvent, Event, OutboxStatus, WebhookDelivery, WebhookEndpoint
 from events.ssrf import UnsafeURL, check_url

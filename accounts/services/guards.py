@@ -15,7 +15,7 @@ from rest_framework import serializers
 from accounts import throttling
 from accounts.models import Role, User, canonical
 from core.exceptions import Conflict, PermissionDeniedError
-from core.versioning import lock_versioned
+from core.versioned_writes import lock_versioned
 
 PRIVILEGED_FIELDS = ("role", "is_active", "id", "date_joined")
 _UNIQUE_FIELDS = {

@@ -21,7 +21,7 @@ from accounts.payloads import user_payload
 from accounts.roles import sync_role
 from accounts.services.guards import ensure_no_lockout, ensure_unique, is_active_admin, locked, save_unique
 from core.exceptions import NotFound, PermissionDeniedError, ValidationFailed
-from core.versioning import save_versioned
+from core.versioned_writes import save_versioned
 from events.services import record
 
 ENTITY = "user"

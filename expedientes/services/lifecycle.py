@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 
 from accounts.permissions import is_staff_user
 from core.exceptions import Conflict, HasDependents, InvalidTransition, PermissionDeniedError, ValidationFailed
-from core.versioning import diff, lock_versioned, save_versioned
+from core.versioned_writes import diff, lock_versioned, save_versioned
 from core.workflow import may_take
 from events.services import record
 from expedientes import workflow

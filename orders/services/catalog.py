@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.exceptions import Conflict, HasDependents
-from core.versioning import diff, lock_versioned, save_versioned
+from core.versioned_writes import diff, lock_versioned, save_versioned
 from events.services import record
 from orders.models import Category, Product
 from orders.payloads import category_payload, product_payload

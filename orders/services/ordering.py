@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.permissions import is_staff_user
 from core.etag import ensure_version
 from core.exceptions import InsufficientStock, InvalidTransition, PermissionDeniedError, ValidationFailed
-from core.versioning import lock_versioned
+from core.versioned_writes import lock_versioned
 from events.services import record
 from orders.models import Order, OrderItem, Product
 from orders.payloads import order_payload

@@ -2,7 +2,7 @@ import pytest
 from django.db import connection, transaction
 
 from core.request_context import reset_request_id, set_request_id
-from core.versioning import diff
+from core.versioned_writes import diff
 from events.models import AppendOnlyError, AuditEvent, Event
 from events.services import record
 
