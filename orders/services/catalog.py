@@ -7,7 +7,6 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.exceptions import Conflict, HasDependents
@@ -81,17 +80,16 @@ def update_category(
     return category
 
 
-def _delete_entry(
-    model: type[Category] | type[Product],
-    pk: int,
-    *,
-    entity_type: str,
-    actor: Any,
-    expected_versions: set[int] | None,
-    represent: Callable[[Any], dict[str, Any]],
-    in_use: str,
-) -> None:
-    """Delete a catalog entry under its row lock; ``409 has_dependents`` (``in_use``) while rows protect it."""
+# What a delete of each catalog entry audits, and its answer while other rows still protect it.
+_ENTRIES: dict[str, tuple[type[Category] | type[Product], Callable[[Any], dict[str, Any]], Any]] = {
+    "category": (Category, category_payload, gettext_lazy("The category still has products")),
+    "product": (Product, product_payload, gettext_lazy("The product appears in orders")),
+}
+
+
+def _delete_entry(entity_type: str, pk: int, *, actor: Any, expected_versions: set[int] | None) -> None:
+    """Delete a catalog entry under its row lock; ``409 has_dependents`` while rows protect it."""
+    model, represent, in_use = _ENTRIES[entity_type]
     with transaction.atomic():
         entry = lock_versioned(model.objects, pk, expected_versions=expected_versions)
         before = represent(entry)
@@ -99,21 +97,13 @@ def _delete_entry(
             with transaction.atomic():
                 entry.delete()
         except ProtectedError:
-            raise HasDependents(in_use)
+            raise HasDependents(str(in_use))
         record(actor=actor, entity_type=entity_type, entity_id=pk, action="delete", changes=diff(before, {}))
 
 
 def delete_category(*, actor: Any, category_id: int, expected_versions: set[int] | None = None) -> None:
     """Delete a category; ``409 has_dependents`` while products use it."""
-    _delete_entry(
-        Category,
-        category_id,
-        entity_type="category",
-        actor=actor,
-        expected_versions=expected_versions,
-        represent=category_payload,
-        in_use=_("The category still has products"),
-    )
+    _delete_entry("category", category_id, actor=actor, expected_versions=expected_versions)
 
 
 def create_product(*, actor: Any, fields: Mapping[str, Any]) -> Product:
@@ -144,12 +134,4 @@ def update_product(
 
 def delete_product(*, actor: Any, product_id: int, expected_versions: set[int] | None = None) -> None:
     """Delete a product; ``409 has_dependents`` once it appears in an order."""
-    _delete_entry(
-        Product,
-        product_id,
-        entity_type="product",
-        actor=actor,
-        expected_versions=expected_versions,
-        represent=product_payload,
-        in_use=_("The product appears in orders"),
-    )
+    _delete_entry("product", product_id, actor=actor, expected_versions=expected_versions)

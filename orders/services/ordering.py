@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.permissions import is_staff_user
 from core.etag import ensure_version
 from core.exceptions import InsufficientStock, InvalidTransition, PermissionDeniedError, ValidationFailed
-from core.versioned_writes import lock_versioned
+from core.versioned_writes import lock_versioned, save_versioned
 from events.services import record
 from orders.models import Order, OrderItem, Product
 from orders.payloads import order_payload
@@ -136,12 +136,18 @@ def release_stock(order: Order) -> None:
         )
 
 
+def _status(order: Order) -> dict[str, Any]:
+    return {"status": order.status}
+
+
+def _save_status(order: Order) -> None:
+    order.save(update_fields=["status", "version", "updated_at"])
+
+
 def set_order_status(*, order: Order, status: str, actor: Any) -> None:
     """Write a status change of a locked order, with its audit and ``order.<status>`` event."""
     old = order.status
-    order.status = status
-    order.version += 1
-    order.save(update_fields=["status", "version", "updated_at"])
+    save_versioned(order, {"status": status}, represent=_status, save=_save_status, force=True)
     if status in RELEASING_STATUSES:
         release_stock(order)
     record(
