@@ -103,7 +103,7 @@ beat: install
 bench: install
 	$(BIN)/python -m tests.bench
 
-# HTTP benchmark of `make serve-prod` with wrk: SIZE=10k (default) or 1m; SECONDS, WARMUP, ONLY... (tests/bench/http.py).
+# HTTP benchmark of `make serve-prod` with wrk: SIZE=10k (default) or 1m; SECONDS, WARMUP, ONLY... (tests/bench/http/).
 bench-http: install
 	SIZE="$(SIZE)" $(BIN)/python -m tests.bench.http
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.password_validation import validate_password
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.token_blacklist.admin import OutstandingTokenAdmin as LibraryOutstandingTokenAdmin
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
@@ -17,7 +17,7 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from accounts import selectors, services
 from accounts.models import User
 from accounts.permissions import is_admin_user
-from core.exceptions import ApplicationError
+from core.adminkit import ServiceErrorsAsMessages
 
 EDITABLE = ("username", "email", "full_name", "role", "is_active", "language")
 DERIVED = ("is_staff", "is_superuser", "date_joined", "last_login", "deleted_at", "version")
@@ -49,7 +49,7 @@ class UserAddForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
     list_display = ["username", "email", "full_name", "role", "is_active", "date_joined", "last_login"]
     list_filter = ["role", "is_active", "date_joined"]
     search_fields = ["username", "email", "full_name"]
@@ -113,19 +113,6 @@ class UserAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # Group membership follows the role (accounts.roles.sync_role), never a form.
         return None
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ApplicationError as exc:
-            self.message_user(request, str(exc.detail), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
 
 # simplejwt's own admin shows each refresh token whole: a credential. Ours shows everything else.

@@ -13,16 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
+from accounts.revocation import revoke_all
+from accounts.roles import STAFF_ROLES, Role, sync_role
 from core.search import trigram_index
-
-
-class Role(models.TextChoices):
-    CITIZEN = "citizen", _("Citizen")
-    CLERK = "clerk", _("Clerk")
-    ADMIN = "admin", _("Admin")
-
-
-STAFF_ROLES = frozenset({Role.CLERK, Role.ADMIN})
 
 
 def canonical(value: str) -> str:
@@ -71,8 +64,6 @@ class UserManager(DjangoUserManager["User"]):
         user.set_password(password)
         user.save(using=self._db)
         # Every way of creating a user (API, createsuperuser, fixtures) ends with the same role sync.
-        from accounts.roles import sync_role
-
         sync_role(user=user)
         return user
 
@@ -172,8 +163,6 @@ class User(AbstractBaseUser, PermissionsMixin):
             kwargs["update_fields"] = {*update_fields, *(d for f in update_fields for d in derived.get(f, ()))}
         super().save(*args, **kwargs)
         if password_changed:
-            from accounts.tokens import revoke_all
-
             revoke_all(user=self)
 
 

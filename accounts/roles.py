@@ -1,14 +1,48 @@
-"""The "Clerks" group and the Django flags that follow a user's ``role``."""
+"""Roles, the "Clerks" group and the Django flags that follow a user's ``role``.
+
+Below ``accounts.models`` (whose ``User`` has a ``role`` and whose manager syncs it here), so this
+module knows a user only by the few attributes ``sync_role`` reads and writes.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from django.contrib.auth.models import Group, Permission
+from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
-if TYPE_CHECKING:
-    from accounts.models import User
+
+class Role(models.TextChoices):
+    CITIZEN = "citizen", _("Citizen")
+    CLERK = "clerk", _("Clerk")
+    ADMIN = "admin", _("Admin")
+
+
+STAFF_ROLES = frozenset({Role.CLERK, Role.ADMIN})
+
+
+class Member(Protocol):
+    """What ``sync_role`` needs of a user (``accounts.models.User``)."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def is_staff(self) -> bool: ...
+
+    @property
+    def is_superuser(self) -> bool: ...
+
+    @property
+    def groups(self) -> Any: ...
+
+    @property
+    def _state(self) -> Any: ...
+
+    def save(self, *args: Any, **kwargs: Any) -> None: ...
+
 
 CLERKS_GROUP = "Clerks"
 
@@ -62,14 +96,12 @@ def sync_clerks_permissions(*, using: str = "default") -> Group:
     return group
 
 
-def sync_role(*, user: User) -> None:
+def sync_role(*, user: Member) -> None:
     """Align ``is_staff``/``is_superuser`` and "Clerks" membership with ``user.role``.
 
     The flags are written by ``User.save``; the group membership is a many-to-many row, so it is
     kept here. Only clerks are members: admins are superusers and need no group permissions.
     """
-    from accounts.models import Role
-
     expected_staff = user.role in (Role.CLERK, Role.ADMIN)
     expected_super = user.role == Role.ADMIN
     if user.is_staff != expected_staff or user.is_superuser != expected_super:

@@ -6,7 +6,6 @@ import uuid
 from typing import Any, TypedDict
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
@@ -154,12 +153,3 @@ def blacklist(*, raw_refresh: str, user: User) -> None:
         if str(token.get(api_settings.USER_ID_CLAIM)) != str(user.pk):
             raise invalid_token()
         BlacklistedToken.objects.create(token=outstanding)
-
-
-def revoke_all(*, user: User) -> int:
-    """Blacklist every refresh token of ``user`` that is not blacklisted yet; returns how many."""
-    pending = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True, expires_at__gt=timezone.now())
-    created = BlacklistedToken.objects.bulk_create(
-        [BlacklistedToken(token=token) for token in pending], ignore_conflicts=True
-    )
-    return len(created)

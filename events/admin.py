@@ -9,15 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from core.adminkit import ActionsOnlyAdmin, TalliedPaginator, badge, register_colours, run_per_row
+from core.adminkit import (
+    ActionsOnlyAdmin,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ServiceErrorsAsMessages,
+    TalliedPaginator,
+    badge,
+    register_colours,
+    run_per_row,
+)
 from core.exceptions import ApplicationError
 from core.exports import Column
 from events import services
@@ -45,19 +54,10 @@ def status_badge(status: str) -> str:
     return badge("status", status, label, STATUS_COLOURS.get(status))
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Look, never touch: no add, change or delete, whoever asks."""
+class ReadOnlyLogAdmin(ReadOnlyAdmin):
+    """Look, never touch (whoever asks), on a table that grows without bound."""
 
     paginator = TalliedPaginator
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def _actor_username() -> Subquery:
@@ -66,7 +66,7 @@ def _actor_username() -> Subquery:
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(AuditedExportMixin, ReadOnlyAdmin):
+class AuditEventAdmin(AuditedExportMixin, ReadOnlyLogAdmin):
     export_entity_type = "audit_event"
     export_columns = (
         Column(gettext_lazy("id"), "id", 10),
@@ -106,7 +106,7 @@ class AuditEventAdmin(AuditedExportMixin, ReadOnlyAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(ReadOnlyAdmin):
+class EventAdmin(ReadOnlyLogAdmin):
     list_display = ["id", "type", "created_at"]
     list_filter = ["type", "created_at"]
     ordering = ["-id"]
@@ -115,7 +115,7 @@ class EventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
     """Endpoints are registered through the API (the only place the secret is shown, once); here
     staff change URL, event patterns, description and the active flag through the service."""
 
@@ -172,30 +172,14 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return super().changeform_view(request, *args, **kwargs)
-        except ApplicationError as exc:
-            # The SSRF guard or an unknown event pattern: the change is refused and explained.
-            detail = "; ".join(error["message"] for error in exc.errors) or str(exc.detail)
-            self.message_user(request, detail, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+    def refusal_message(self, exc: ApplicationError) -> str:
+        # The SSRF guard or an unknown event pattern: every refused field, in its own words.
+        return "; ".join(error["message"] for error in exc.errors) or str(exc.detail)
 
 
-class WebhookAttemptInline(admin.TabularInline):
+class WebhookAttemptInline(ReadOnlyInline):
     model = WebhookAttempt
-    extra = 0
-    can_delete = False
     fields = readonly_fields = ("number", "at", "status_code", "duration_ms", "error", "response_excerpt")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(WebhookDelivery)
@@ -256,7 +240,7 @@ class WebhookDeliveryAdmin(ActionsOnlyAdmin):
 
 
 @admin.register(EmailMessage)
-class EmailMessageAdmin(ReadOnlyAdmin):
+class EmailMessageAdmin(ReadOnlyLogAdmin):
     list_display = ["id", "kind", "to", "subject", "status_display", "attempt_count", "next_attempt_at", "created_at"]
     list_filter = ["status", "kind", "created_at"]
     search_fields = ["to", "subject"]

@@ -33,6 +33,8 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 
 from core.request_context import get_request_id, reset_request_id, set_request_id
+from events import delivery, health, outbox
+from events import emails as emails_outbox
 
 logger = logging.getLogger(__name__)
 
@@ -156,22 +158,17 @@ class Dispatcher:
 
 def send(*, deliveries: list[int], emails: list[int]) -> None:
     """Attempt these rows in this thread as a worker would (deliveries also take others that are due)."""
-    from events import delivery
-    from events import emails as email_outbox
-
     size = max(int(settings.WEBHOOK_BATCH_SIZE), 1)
     for start in range(0, len(deliveries), size):
         chunk = deliveries[start : start + size]
         delivery.deliver_many(chunk, batch=max(size, len(chunk)))
     for pk in emails:
-        email_outbox.send(message_id=pk)
+        emails_outbox.send(message_id=pk)
 
 
 def sweep() -> None:
     """``manage.py process_outbox`` in this thread: disable stale endpoints, send everything due."""
-    from events import delivery, outbox
-
-    delivery.disable_stale_endpoints()
+    health.disable_stale_endpoints()
     outbox.sweep()
 
 

@@ -131,16 +131,25 @@ def schedule_next(
     delay = retry_delay(schedule, row.attempt_count - row.schedule_start)
     if delay is not None and retry_after is not None:
         delay = min(max(retry_after, 0.0), float(settings.OUTBOX_MAX_RETRY_AFTER_SECONDS))
+    if delay is None:
+        mark_failed(row, now=now, error=error)
+        return None
     row.last_error = error[:2000]
     row.locked_until = None
     row.lease_token = ""
-    if delay is None:
-        row.status = OutboxStatus.FAILED
-        row.next_attempt_at = None
-        row.completed_at = now
-    else:
-        row.next_attempt_at = now + timedelta(seconds=delay)
+    row.next_attempt_at = now + timedelta(seconds=delay)
     return delay
+
+
+def mark_failed(row: OutboxRow, *, now: datetime, error: str) -> None:
+    """A row that will not be attempted again (retries exhausted, endpoint disabled or gone): its
+    lease dropped and ``error`` kept. The caller saves it."""
+    row.status = OutboxStatus.FAILED
+    row.next_attempt_at = None
+    row.locked_until = None
+    row.lease_token = ""
+    row.last_error = error[:2000]
+    row.completed_at = now
 
 
 def done_fields(now: datetime) -> dict[str, Any]:
@@ -161,6 +170,31 @@ def mark_done(row: OutboxRow, *, now: datetime) -> None:
 
 
 # --- ringing the doorbell ------------------------------------------------------------------------
+
+
+# The tasks (``events.tasks``) are above this module: it rings them by name, from Celery's registry
+# (``EventsConfig.ready()`` imports ``events.tasks``, so every process has them registered).
+DELIVER_WEBHOOKS = "events.deliver_webhooks"
+SEND_EMAIL = "events.send_email"
+
+
+def _task(name: str) -> Any:
+    return current_app.tasks[name]
+
+
+def _no_background(*, deliveries: Iterable[int], emails: Iterable[int], delay: float) -> None:
+    raise RuntimeError("events.background is not registered: the events app is not ready")
+
+
+# Without a broker, rows go to this process's sending thread. ``events.background`` (above this
+# module: it sends with ``events.delivery``) registers its ``submit`` from ``EventsConfig.ready()``.
+_background: Callable[..., None] = _no_background
+
+
+def register_background(submit: Callable[..., None]) -> None:
+    """Where ``enqueue`` hands rows without a broker (``events.background.submit``)."""
+    global _background
+    _background = submit
 
 
 def _publish(task: Any, args: tuple[Any, ...], countdown: float | None = None) -> None:
@@ -187,19 +221,16 @@ def enqueue(
     thread), unless ``in_this_thread`` (the sweep, which runs outside any request) or the
     ``inline`` mode of the test suite.
     """
-    from events import tasks
-
     pks = list(deliveries)
     if not in_this_thread and mode() == "background":
-        from events import background
-
-        background.submit(deliveries=pks, emails=emails, delay=countdown or 0.0)
+        _background(deliveries=pks, emails=emails, delay=countdown or 0.0)
         return
     size = max(int(settings.WEBHOOK_BATCH_SIZE), 1)
+    deliver, send = _task(DELIVER_WEBHOOKS), _task(SEND_EMAIL)
     jobs: list[tuple[Any, type[OutboxRow], list[int]]] = [
-        (tasks.deliver_webhooks, WebhookDelivery, pks[start : start + size]) for start in range(0, len(pks), size)
+        (deliver, WebhookDelivery, pks[start : start + size]) for start in range(0, len(pks), size)
     ]
-    jobs += [(tasks.send_email, EmailMessage, [pk]) for pk in emails]
+    jobs += [(send, EmailMessage, [pk]) for pk in emails]
     for index, (task, model, rows) in enumerate(jobs):
         try:
             _publish(task, (rows if model is WebhookDelivery else rows[0],), countdown=countdown)

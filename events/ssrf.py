@@ -4,7 +4,7 @@ The one checker for webhook URLs, used when an endpoint is registered or changed
 and before every delivery attempt. ``resolve`` reads the host the way a resolver or a browser
 would (``127.1``, ``2130706433``, ``0177.0.0.1`` and ``0x7f.0.0.1`` are all 127.0.0.1; IPv4 inside
 IPv6 — mapped, 6to4, NAT64 — is judged by the IPv4 address it carries), resolves a name once, and
-returns the checked addresses: a delivery connects to those and nowhere else (``events.delivery``
+returns the checked addresses: a delivery connects to those and nowhere else (``events.transport``
 pins them), so a DNS answer that changes between the check and the connect (rebinding) is never
 used. DNS answers do change, which is why every attempt checks again.
 """

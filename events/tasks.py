@@ -1,12 +1,14 @@
-"""Celery tasks: thin wrappers; the rules live in events.delivery, events.emails and events.outbox."""
+"""Celery tasks: thin wrappers; the rules live in events.delivery (and below it), events.health,
+events.emails and events.outbox.
+
+``events.outbox`` publishes them by name (``DELIVER_WEBHOOKS``, ``SEND_EMAIL``): it sits below them."""
 
 from __future__ import annotations
 
 from celery import Task, shared_task
 from django.conf import settings
 
-from events import delivery, emails, outbox
-from events import worker as _worker  # noqa: F401 - connects the in-worker sweep to the worker signals
+from events import delivery, emails, health, outbox
 
 
 @shared_task(name="events.deliver_webhooks", ignore_result=True, bind=True)
@@ -32,6 +34,6 @@ def send_email(message_id: int) -> str:
 
 @shared_task(name="events.sweep_outbox", ignore_result=True)
 def sweep_outbox() -> dict[str, int]:
-    delivery.disable_stale_endpoints()
+    health.disable_stale_endpoints()
     result = outbox.sweep()
     return {"deliveries": result.deliveries, "emails": result.emails}

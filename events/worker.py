@@ -7,6 +7,8 @@ deliver them. So each worker's main process also asks for a sweep every
 ``OUTBOX_WORKER_SWEEP_SECONDS`` (0 turns it off). It only publishes the ``sweep_outbox`` task (the
 sweep itself runs in a pool process like any task); duplicates with beat or other workers are
 harmless, because the sweep skips rows handed over recently and the lease lets one worker send.
+
+The signal handlers below are connected when ``EventsConfig.ready()`` imports this module.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from celery.signals import worker_ready, worker_shutdown
 from django.conf import settings
 
 from events import outbox
+from events.tasks import sweep_outbox
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +30,6 @@ _stop = threading.Event()
 
 def request_sweep() -> bool:
     """Publish one ``sweep_outbox`` task; ``False`` (never an exception) while the broker is down."""
-    from events.tasks import sweep_outbox
-
     interval = float(settings.OUTBOX_WORKER_SWEEP_SECONDS)
     try:
         sweep_outbox.apply_async(expires=max(interval, 1.0), retry=True, retry_policy=outbox.PUBLISH_RETRY_POLICY)

@@ -17,8 +17,8 @@ from core.etag import expected_versions, set_etag
 from core.exceptions import NotFound, not_found_detail
 from core.filters import ValidatedOrderingFilter
 from core.parsers import ORJSONParser
-from core.storage import attachment
 from expedientes import selectors, services
+from expedientes.downloads import documento_attachment
 from expedientes.filters import ExpedienteFilter
 from expedientes.models import Documento, Expediente
 from expedientes.serializers import (
@@ -256,13 +256,7 @@ class DocumentoDownloadView(DocumentoScopedMixin, generics.GenericAPIView):
     def get(self, request: Request, expediente_pk: int, pk: int) -> FileResponse:
         documento = self.get_documento()
         try:
-            return attachment(
-                documento.file.storage,
-                documento.file.name,
-                filename=documento.nombre,
-                content_type=documento.content_type,
-                size=documento.size,
-            )
+            return documento_attachment(documento)
         except FileNotFoundError:  # metadata only, or the stored object is gone
             raise NotFound(
                 not_found_detail("File"),

@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from accounts import tokens
 from accounts.models import Role, User
 from accounts.payloads import user_payload
+from accounts.revocation import revoke_all
 from accounts.roles import sync_role
 from accounts.services.guards import ensure_no_lockout, ensure_unique, is_active_admin, locked, save_unique
 from core.exceptions import NotFound, PermissionDeniedError, ValidationFailed
@@ -102,7 +102,7 @@ def update_user(
     if user.role != old_role:
         sync_role(user=user)
     if was_active and not user.is_active:
-        tokens.revoke_all(user=user)  # a new password does this in User.save
+        revoke_all(user=user)  # a new password does this in User.save
     if password is not None:
         audit["password"] = ["***", "***"]
     record(actor=actor, entity_type=ENTITY, entity_id=user.pk, action="update", changes=audit)
@@ -150,7 +150,7 @@ def delete_user(*, actor: User, user_id: int, expected_versions: set[int] | None
         save=_save_deletion,
         force=True,
     )
-    tokens.revoke_all(user=user)
+    revoke_all(user=user)
     # Timestamps in the trail read like the API's (ISO 8601 with Z).
     with timezone.override(UTC):
         changes["deleted_at"] = [None, serializers.DateTimeField().to_representation(user.deleted_at)]

@@ -17,12 +17,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 from django.conf import settings
-from django.utils import timezone
+
+from core.http import parse_retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -92,22 +92,6 @@ def validate_refund(body: Any, *, amount: int | None = None) -> Refund:
     if "amount" in body and amount is not None and (type(body["amount"]) is not int or body["amount"] != amount):
         raise ProviderContractError(f"refund amount {body['amount']!r} differs from the {amount} asked")
     return Refund(id=refund_id, status=status)
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date); ``None`` if absent/bad."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, (when - timezone.now()).total_seconds())
 
 
 class PaymentProviderClient:

@@ -1,4 +1,4 @@
-"""Charges, refunds and checkout. The provider is always called OUTSIDE any transaction or lock:
+"""Charges and checkout (refunds: ``orders.payments.refunds``). The provider is always called OUTSIDE any transaction or lock:
 
 tx1 writes the ``pending`` payment (and, for checkout, the order) with its idempotency key and
 commits; the provider is called; tx2 records the outcome. A crash between the two leaves a
@@ -24,6 +24,8 @@ from orders import services as order_services
 from orders.models import Order, OrderStatus, Payment, PaymentStatus
 from orders.payloads import payment_payload
 from orders.payments.provider import ProviderError, get_client, to_minor
+from orders.payments.refunds import refund_payment as refund_payment  # the admin's and the API's refund
+from orders.payments.refunds import refund_quietly
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +165,7 @@ def charge_order(
         order_status = Order.objects.values_list("status", flat=True).get(pk=payment.order_id)
     if outcome.succeeded and order_status not in PAYABLE_STATUSES | {OrderStatus.APPROVED}:
         # The order was cancelled or rejected while we were at the provider: give the money back.
-        _refund_quietly(actor=actor, payment_id=payment.pk)
+        refund_quietly(actor=actor, payment_id=payment.pk)
         payment.refresh_from_db()
     _raise_for(outcome, payment)
     return payment
@@ -201,7 +203,7 @@ def checkout(*, user: Any, payment_method: str, shipping_address: str = "") -> t
     if outcome.succeeded and not still_open:
         # Cancelled or rejected while we were at the provider: the money goes back and the
         # cart stays, because the purchase did not happen.
-        _refund_quietly(actor=user, payment_id=payment.pk)
+        refund_quietly(actor=user, payment_id=payment.pk)
         payment.refresh_from_db()
         raise Conflict(
             _("The order was %(status)s while it was being paid; the payment was refunded") % {"status": order.status},
@@ -209,55 +211,3 @@ def checkout(*, user: Any, payment_method: str, shipping_address: str = "") -> t
         )
     _raise_for(outcome, payment, order_id=order.pk)
     return order, payment
-
-
-def refund_payment(*, actor: Any, payment_id: int) -> Payment:
-    """Refund a succeeded payment in full. The refund key is fixed per payment, so two racing
-    refunds are one refund at the provider; 409 unless the payment is ``succeeded``."""
-    with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
-        if payment.status != PaymentStatus.SUCCEEDED:
-            raise Conflict(_("A payment that is %(status)s cannot be refunded") % {"status": payment.status})
-    try:
-        refund = get_client().refund(
-            charge_id=payment.transaction_id,
-            amount=to_minor(payment.amount),
-            idempotency_key=f"{payment.idempotency_key}_refund",
-        )
-    except ProviderError as exc:
-        raise UpstreamError(_("The payment provider failed to refund: %(error)s") % {"error": exc})
-    if refund.status == "failed":
-        raise UpstreamError(_("The payment provider refused the refund"))
-    with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
-        if payment.status != PaymentStatus.SUCCEEDED:
-            return payment  # a concurrent refund recorded it first
-        payment.status = PaymentStatus.REFUNDED
-        payment.refund_id = refund.id
-        payment.save(update_fields=["status", "refund_id", "updated_at"])
-        record(
-            actor=actor,
-            entity_type="payment",
-            entity_id=payment.pk,
-            action="transition",
-            changes={"status": [PaymentStatus.SUCCEEDED.value, PaymentStatus.REFUNDED.value]},
-            event_type="payment.refunded",
-            data=payment_payload(payment),
-        )
-    return payment
-
-
-def _refund_quietly(*, actor: Any, payment_id: int) -> None:
-    try:
-        refund_payment(actor=actor, payment_id=payment_id)
-    except (UpstreamError, Conflict):
-        # The order's change stands; the payment stays succeeded for staff to refund again.
-        logger.exception("automatic refund of payment %s failed", payment_id)
-
-
-def refund_order_payments(*, actor: Any, order_id: int) -> None:
-    """Refund what an order has paid (after ``reject``/``cancel`` has committed)."""
-    for payment_id in Payment.objects.filter(order_id=order_id, status=PaymentStatus.SUCCEEDED).values_list(
-        "pk", flat=True
-    ):
-        _refund_quietly(actor=actor, payment_id=payment_id)

@@ -17,6 +17,7 @@ from core.versioned_writes import lock_versioned, save_versioned
 from events.services import record
 from orders.models import Order, OrderItem, Product
 from orders.payloads import order_payload
+from orders.payments.refunds import refund_order_payments
 from orders.workflow import RELEASING_STATUSES, TRANSITIONS, allowed_actions, may_take
 
 # numeric(12,2): line totals and order totals beyond it would fail in the database (500).
@@ -192,8 +193,6 @@ def transition_order(*, actor: Any, order_id: int, action: str, expected_version
         set_order_status(order=order, status=step.target, actor=actor)
     if step.target in RELEASING_STATUSES:
         # Money goes back after the status change has committed: the provider is never called
-        # under a lock. Imported here because the payment services build on this module.
-        from orders.payments.services import refund_order_payments
-
+        # under a lock.
         refund_order_payments(actor=actor, order_id=order.pk)
     return order

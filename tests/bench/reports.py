@@ -32,11 +32,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.bench import http, processes
+from tests.bench import processes
+from tests.bench.http.server import gunicorn_workers, http_json, rss_kib, start_server
+from tests.bench.http.settings import CONNECTIONS, env_int
+from tests.bench.http.wrk import run_wrk
 
 ROOT = Path(__file__).resolve().parents[2]
-SECONDS = http.env_int("SECONDS", 20)
-WARMUP = http.env_int("WARMUP", 3)
+SECONDS = env_int("SECONDS", 20)
+WARMUP = env_int("WARMUP", 3)
 PERIOD = os.environ.get("PERIOD", "from=2025-10-06&to=2025-12-28")
 YEAR = os.environ.get("YEAR", "from=2025-01-01&to=2025-12-31")
 EXPORT_QUERY = os.environ.get("EXPORT_QUERY", "estado__exact=rechazado")
@@ -92,7 +95,7 @@ def admin_session(user: Any) -> str:
 
 
 def export(session: str, url: str, workers: list[int]) -> dict[str, Any]:
-    before = {pid: http.rss_kib(pid) for pid in workers}
+    before = {pid: rss_kib(pid) for pid in workers}
     peak = dict(before)
     done = threading.Event()
 
@@ -100,7 +103,7 @@ def export(session: str, url: str, workers: list[int]) -> dict[str, Any]:
         while not done.is_set():
             for pid in workers:
                 with contextlib.suppress(OSError):
-                    peak[pid] = max(peak[pid], http.rss_kib(pid))
+                    peak[pid] = max(peak[pid], rss_kib(pid))
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -155,10 +158,10 @@ def main() -> None:
     port = processes.free_port()
     base = f"http://127.0.0.1:{port}"
     log = Path(tempfile.gettempdir()) / f"bench-reports-{port}.log"
-    server = http.start_server(port, log)
-    results: dict[str, Any] = {"connections": http.CONNECTIONS, "seconds": SECONDS, "reports": {}, "exports": {}}
+    server = start_server(port, log)
+    results: dict[str, Any] = {"connections": CONNECTIONS, "seconds": SECONDS, "reports": {}, "exports": {}}
     try:
-        status, body = http.http_json(
+        status, body = http_json(
             "POST", f"{base}/api/v1/auth/login", {"username": "bench_clerk", "password": BENCH_PASSWORD}
         )
         if status != 200:
@@ -170,8 +173,8 @@ def main() -> None:
             if only and only not in name:
                 continue
             lines = [("GET", path, token, "")]
-            http.run_wrk(base, lines, WARMUP, secrets.token_hex(4))
-            got = http.run_wrk(base, lines, SECONDS, secrets.token_hex(4))
+            run_wrk(base, lines, WARMUP, secrets.token_hex(4))
+            got = run_wrk(base, lines, SECONDS, secrets.token_hex(4))
             results["reports"][name] = {"path": path, **got}
             print(
                 f"{name:40s} {got['rps']:7.1f} {got['p50_ms']:8.1f} {got['p99_ms']:8.1f} {got['max_ms']:8.1f} "
@@ -179,7 +182,7 @@ def main() -> None:
                 flush=True,
             )
         session = admin_session(clerk)
-        workers = http.gunicorn_workers(server.pid)
+        workers = gunicorn_workers(server.pid)
         for label, fmt, query in exports():
             url = f"{base}/admin/expedientes/expediente/export/{fmt}/?{query}"
             got = export(session, url, workers)

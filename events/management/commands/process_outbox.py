@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from events import delivery, outbox
+from events import health, outbox
 
 
 class Command(BaseCommand):
@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=None, help="At most this many rows of each kind.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        delivery.disable_stale_endpoints()
+        health.disable_stale_endpoints()
         result = outbox.sweep(limit=options["limit"])
         if options["verbosity"] >= 1:
             self.stdout.write(f"process_outbox: {result.deliveries} deliveries, {result.emails} emails")

@@ -155,3 +155,14 @@ def test_clerks_group_has_exactly_its_permissions_and_the_handler_is_idempotent(
         create_clerks_group(apps.get_app_config("accounts"))
     assert _granted() == existing
     assert Group.objects.filter(name=CLERKS_GROUP).count() == 1
+
+
+def test_a_refusal_of_the_service_is_a_message_on_the_change_form(admin, web_client_for):
+    client = web_client_for(admin)
+    url = f"{USERS}{admin.pk}/change/"
+    response = client.post(url, _form(admin, is_active=""))
+    assert (response.status_code, response["Location"]) == (302, url)
+    [message] = client.get(url).context["messages"]
+    assert str(message) == "You cannot deactivate your own account; ask another admin."
+    admin.refresh_from_db()
+    assert admin.is_active is True

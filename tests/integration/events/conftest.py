@@ -1,4 +1,5 @@
-"""Fixtures for the outbox tests: a fake DNS, eager Celery, and a helper that publishes events."""
+"""Fixtures for the outbox tests: a fake DNS, eager Celery, helpers that publish events, and for a
+worker's batches: no message published on commit (``quiet``), fresh keep-alive sessions."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from typing import Any
 
 import pytest
 import requests_mock as requests_mock_module
+from django.db import transaction
 
 from config.celery import app as celery_app
-from events import ssrf
+from events import outbox, ssrf, transport
+from events.models import WebhookDelivery
 from events.services import create_endpoint, record
 
 # Names the tests use instead of real DNS (never resolved over the network).
@@ -106,3 +109,39 @@ def publish(django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
         return result.event
 
     return factory
+
+
+@pytest.fixture
+def fresh_sessions() -> Iterator[None]:
+    """No keep-alive session (``events.transport``) of an earlier test before or after this one."""
+    transport.close_sessions()
+    yield
+    transport.close_sessions()
+
+
+@pytest.fixture
+def quiet(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
+    """No message is published (nor run eagerly) on commit: the test runs the worker's part itself."""
+    published: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(outbox, "_publish", lambda task, args, countdown=None: published.append((task.name, args)))
+    return published
+
+
+@pytest.fixture
+def queue_events() -> Callable[..., list[int]]:
+    """``queue_events(n)``: ``n`` committed events; returns the ids of the deliveries they queued."""
+    return _queue_events
+
+
+def _queue_events(n: int, event_type: str = "order.created") -> list[int]:
+    for index in range(n):
+        with transaction.atomic():
+            record(
+                actor=None,
+                entity_type="order",
+                entity_id=index,
+                action="create",
+                event_type=event_type,
+                data={"id": index},
+            )
+    return list(WebhookDelivery.objects.order_by("pk").values_list("pk", flat=True))

@@ -17,7 +17,7 @@ import pytest
 from django.core.mail.backends.locmem import EmailBackend
 
 from core.request_context import get_request_id
-from events import background, delivery
+from events import background, transport
 from events.models import EmailMessage, WebhookAttempt, WebhookDelivery
 from events.services import create_endpoint
 
@@ -102,13 +102,13 @@ def background_outbox(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterato
     settings.EMAIL_BACKEND = f"{__name__}.RecordingBackend"
     SENDERS.clear()
     SENT_UNDER.clear()
-    post = delivery.post
+    post = transport.post
 
     def recording_post(*args: Any, **kwargs: Any) -> Any:
         SENDERS.append(("webhook", threading.current_thread().name))
         return post(*args, **kwargs)
 
-    monkeypatch.setattr(delivery, "post", recording_post)
+    monkeypatch.setattr(transport, "post", recording_post)
     background.shutdown(WAIT)  # a dispatcher of an earlier test would keep its old settings
     yield SENDERS
     assert background.shutdown(WAIT)

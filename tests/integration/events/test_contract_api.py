@@ -71,7 +71,7 @@ def test_an_endpoint_deleted_during_an_attempt_ends_the_task_quietly(
     clerk_client, make_endpoint, receiver, django_capture_on_commit_callbacks
 ):
     from events import delivery as delivery_service
-    from events import outbox
+    from events import delivery_state, outbox, transport
     from events.services import record
 
     endpoint = make_endpoint()
@@ -82,8 +82,8 @@ def test_an_endpoint_deleted_during_an_attempt_ends_the_task_quietly(
     delivery = WebhookDelivery.objects.get(event=event)
     row, ticket = outbox.claim(WebhookDelivery, delivery.pk)
     assert clerk_client.delete(f"{ENDPOINTS}/{endpoint.pk}").status_code == 204
-    outcome = delivery_service.Outcome(200, 5, "")
-    result = delivery_service.finish(
+    outcome = transport.Outcome(200, 5, "")
+    result = delivery_state.finish(
         delivery_id=delivery.pk, number=ticket.number, token=ticket.token, at=row.locked_until, outcome=outcome
     )
     assert result == "skipped"

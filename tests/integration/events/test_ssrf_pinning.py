@@ -19,8 +19,7 @@ import pytest
 import requests
 import trustme
 
-from events import delivery as delivery_service
-from events import ssrf
+from events import ssrf, transport
 
 pytestmark = pytest.mark.django_db
 
@@ -117,13 +116,13 @@ def _pinning_settings(settings: Any) -> Iterator[None]:
     settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS = False
     settings.WEBHOOKS_ALLOWED_NETWORKS = ["127.0.0.1/32", "127.0.0.3/32"]
     settings.WEBHOOK_KEEPALIVE_SECONDS = 60
-    delivery_service.close_sessions()
+    transport.close_sessions()
     yield
-    delivery_service.close_sessions()
+    transport.close_sessions()
 
 
-def post(url: str) -> delivery_service.Outcome:
-    return delivery_service.post(url, b"{}", {"content-type": "application/json"})
+def post(url: str) -> transport.Outcome:
+    return transport.post(url, b"{}", {"content-type": "application/json"})
 
 
 def test_dns_rebinding_between_check_and_connect_cannot_reach_the_second_address(receivers, answers):
@@ -185,7 +184,7 @@ def test_https_to_a_pinned_address_keeps_sni_host_and_certificate_checks_for_the
         port=receiver.port,
         addresses=((socket.AF_INET, ("127.0.0.1", receiver.port)),),
     )
-    session = delivery_service._new_session(target)
+    session = transport._new_session(target)
     try:
         response = session.post(f"https://hooks.test:{receiver.port}/hook", data=b"{}", verify=str(bundle), timeout=5)
         assert response.status_code == 200
@@ -200,7 +199,7 @@ def test_https_to_a_pinned_address_keeps_sni_host_and_certificate_checks_for_the
         port=receiver.port,
         addresses=((socket.AF_INET, ("127.0.0.1", receiver.port)),),
     )
-    session = delivery_service._new_session(wrong)
+    session = transport._new_session(wrong)
     try:
         with pytest.raises(requests.exceptions.SSLError, match=r"wrong\.test"):
             session.post(f"https://wrong.test:{receiver.port}/hook", data=b"{}", verify=str(bundle), timeout=5)

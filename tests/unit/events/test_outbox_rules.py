@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks import Webhook
 
+from core.http import parse_retry_after
 from events import ssrf
-from events.delivery import parse_retry_after, sign_headers
 from events.outbox import retry_delay
 from events.services import new_secret
+from events.transport import sign_headers
 from events.types import is_valid_pattern, matches
 
 
