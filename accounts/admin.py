@@ -108,7 +108,7 @@ class UserAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
             obj._state.adding = False
             return
         data = {name: form.cleaned_data[name] for name in EDITABLE if name in form.changed_data}
-        services.update_user(actor=request.user, user_id=obj.pk, data=data)  # type: ignore[arg-type]
+        services.update_user(actor=request.user, user_id=obj.pk, fields=data)  # type: ignore[arg-type]
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # Group membership follows the role (accounts.roles.sync_role), never a form.

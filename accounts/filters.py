@@ -7,17 +7,14 @@ from django.db.models import QuerySet
 
 from accounts import selectors
 from accounts.models import Role, User
+from core.filter_fields import strict_boolean
 from core.filters import FilterSet, ValidatedOrderingFilter
-
-BOOLEAN_VALUES = ("true", "false", "True", "False", "1", "0")
 
 
 class UserFilter(FilterSet):
     role = django_filters.ChoiceFilter(choices=Role.choices)
     # A plain BooleanFilter silently ignores "maybe"; a bad value must be a 422.
-    is_active = django_filters.TypedChoiceFilter(
-        choices=[(value, value) for value in BOOLEAN_VALUES], coerce=lambda value: value.lower() in ("true", "1")
-    )
+    is_active = strict_boolean()
     search = django_filters.CharFilter(method="filter_search", max_length=200)
 
     class Meta:

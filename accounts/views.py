@@ -73,7 +73,7 @@ class RegisterView(PublicView):
         summary="Register a citizen account",
     )
     def post(self, request: Request) -> Response:
-        services.check_privileged_fields(actor=None, data=request.data, current=None)
+        services.check_privileged_fields(actor=None, fields=request.data, current=None)
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.create_user(**serializer.validated_data)
@@ -136,13 +136,13 @@ class MeView(APIView):
 
     @extend_schema(request=ProfileUpdateSerializer, responses=UserSerializer, tags=["me"], summary="Change own profile")
     def patch(self, request: Request) -> Response:
-        services.check_privileged_fields(actor=request.user, data=request.data, current=request.user)
+        services.check_privileged_fields(actor=request.user, fields=request.data, current=request.user)
         serializer = ProfileUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         user = services.update_user(
             actor=request.user,
             user_id=request.user.pk,
-            data=serializer.validated_data,
+            fields=serializer.validated_data,
             expected_versions=expected_versions(request),
         )
         return _user_response(user)
@@ -213,14 +213,17 @@ class UserViewSet(
         if actor.is_admin_role:
             serializer_class: type = AdminUserUpdateSerializer
         elif target.pk == actor.pk:
-            services.check_privileged_fields(actor=actor, data=request.data, current=target)
+            services.check_privileged_fields(actor=actor, fields=request.data, current=target)
             serializer_class = ProfileUpdateSerializer
         else:
             raise PermissionDeniedError(_("Only an admin may change another user."))
         serializer = serializer_class(target, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         user = services.update_user(
-            actor=actor, user_id=target.pk, data=serializer.validated_data, expected_versions=expected_versions(request)
+            actor=actor,
+            user_id=target.pk,
+            fields=serializer.validated_data,
+            expected_versions=expected_versions(request),
         )
         return _user_response(user)
 

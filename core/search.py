@@ -22,6 +22,7 @@ quick for the common short terms and never worse than before for the rare ones.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
@@ -68,25 +69,35 @@ def document_index(field: str, name: str) -> GinIndex:
     return GinIndex(OpClass(F(field), name="gin_trgm_ops"), name=name)
 
 
+def each_term(queryset: QuerySet, text: str, narrow: Callable[[QuerySet, int, str], QuerySet]) -> QuerySet:
+    """Every whitespace-separated term of ``text`` must match: ``narrow(queryset, index, term)``
+    filters the rows by the ``index``-th term (the one loop of every search of the project)."""
+    for index, term in enumerate(text.split()):
+        queryset = narrow(queryset, index, term)
+    return queryset
+
+
 def document_search(queryset: QuerySet, text: str, document: str) -> QuerySet:
     """``unaccent_search`` over the columns folded into the stored ``document`` column.
 
     A term of several words (``EXP-2024-0500001``) gives the index only its long words and checks the
     whole term with ``strpos``, which no index serves: see :func:`index_words`.
     """
-    for index, term in enumerate(text.split()):
+
+    def narrow(queryset: QuerySet, index: int, term: str) -> QuerySet:
         needle = Upper(ImmutableUnaccent(Value(term)))
         if has_trigram(term):
             words = index_words(term)
             for word in words:
                 queryset = queryset.filter(**{f"{document}__contains": Upper(ImmutableUnaccent(Value(word)))})
             if words == [term]:
-                continue
+                return queryset
         # strpos() is not an operator of the trigram index, so the planner keeps its ordering index
         # (a term without a trigram), or reads the index for the words above and checks the term.
         name = f"_search_{index}_{document}"
-        queryset = queryset.alias(**{name: StrIndex(F(document), needle)}).filter(**{f"{name}__gt": 0})
-    return queryset
+        return queryset.alias(**{name: StrIndex(F(document), needle)}).filter(**{f"{name}__gt": 0})
+
+    return each_term(queryset, text, narrow)
 
 
 def index_words(term: str) -> list[str]:
@@ -109,9 +120,10 @@ def has_trigram(term: str) -> bool:
     return _TRIGRAM_WORD.search(term) is not None
 
 
-def unaccent_search(queryset: QuerySet, text: str, fields: tuple[str, ...] | list[str]) -> QuerySet:
+def unaccent_search(queryset: QuerySet, text: str, fields: Sequence[str]) -> QuerySet:
     """Every whitespace-separated term must appear, case- and accent-insensitively, in some field."""
-    for index, term in enumerate(text.split()):
+
+    def narrow(queryset: QuerySet, index: int, term: str) -> QuerySet:
         indexed = has_trigram(term)
         function = ImmutableUnaccent if indexed else Unaccent
         prefix = f"_search{'_trgm' if indexed else ''}_{index}"
@@ -120,5 +132,6 @@ def unaccent_search(queryset: QuerySet, text: str, fields: tuple[str, ...] | lis
         match = Q()
         for name in fields:
             match |= Q(**{f"{prefix}_{name.replace('__', '_')}__icontains": needle})
-        queryset = queryset.filter(match)
-    return queryset
+        return queryset.filter(match)
+
+    return each_term(queryset, text, narrow)

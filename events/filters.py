@@ -1,52 +1,28 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import QuerySet
 
+from core.filter_fields import BIGINT_MAX, IdFilter, strict_boolean
 from core.filters import FilterSet
 from events.models import AuditEvent, Event, OutboxStatus, WebhookDelivery, WebhookEndpoint
 
-BIGINT_MAX = 2**63 - 1
-BOOLEAN_VALUES = ("true", "false", "True", "False", "1", "0")
 
-
-class IdFilter(django_filters.NumberFilter):
-    """An integer id; values beyond any id column simply match nothing."""
-
-    field_class = forms.IntegerField
-
-    def get_max_validator(self) -> None:
-        return None  # a huge id is simply unknown (an empty list), not invalid
-
-    def filter(self, qs: QuerySet, value: int | None) -> QuerySet:
-        if value is not None and value > BIGINT_MAX:
-            return qs.none()
-        return super().filter(qs, value)
-
-
-class EntityIdFilter(django_filters.NumberFilter):
+class EntityIdFilter(IdFilter):
     """Entity ids are integers in the API (a non-integer is a 422); the column is text so the
     trail outlives any model, hence the comparison as a string."""
-
-    field_class = forms.IntegerField
-
-    def get_max_validator(self) -> None:
-        return None  # a huge id is simply unknown (an empty list), not invalid
 
     def filter(self, qs: QuerySet, value: int | None) -> QuerySet:
         if value is None:
             return qs
         if not 0 <= value <= BIGINT_MAX:
             return qs.none()
-        return super().filter(qs, str(value))
+        return django_filters.NumberFilter.filter(self, qs, str(value))
 
 
 class EndpointFilter(FilterSet):
     # A plain BooleanFilter silently ignores "maybe"; a bad value must be a 422.
-    active = django_filters.TypedChoiceFilter(
-        choices=[(value, value) for value in BOOLEAN_VALUES], coerce=lambda value: value.lower() in ("true", "1")
-    )
+    active = strict_boolean()
 
     class Meta:
         model = WebhookEndpoint

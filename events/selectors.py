@@ -1,10 +1,10 @@
-"""Reads shared by the events views (and the dashboard)."""
+"""Reads shared by the events views."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from events.models import OutboxStatus, WebhookDelivery
+from events.models import WebhookDelivery
 
 
 def delivery_list() -> QuerySet[WebhookDelivery]:
@@ -14,11 +14,3 @@ def delivery_list() -> QuerySet[WebhookDelivery]:
 
 def delivery_detail() -> QuerySet[WebhookDelivery]:
     return WebhookDelivery.objects.select_related("event").prefetch_related("attempt_log")
-
-
-def webhook_counts() -> dict[str, int]:
-    """Pending and failed deliveries, for the dashboard."""
-    return {
-        "pending": WebhookDelivery.objects.filter(status=OutboxStatus.PENDING).count(),
-        "failed": WebhookDelivery.objects.filter(status=OutboxStatus.FAILED).count(),
-    }

@@ -14,9 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.etag import ensure_version
 from core.exceptions import Conflict, NotFound, ValidationFailed
 from core.request_context import get_request_id
+from core.versioned_writes import lock_versioned, save_versioned
 from events import emails, outbox
 from events.models import AuditEvent, Event, OutboxStatus, WebhookDelivery, WebhookEndpoint
 from events.ssrf import UnsafeURL, check_url
@@ -34,11 +34,6 @@ def mask_secrets(changes: dict[str, Any]) -> dict[str, Any]:
         else value
         for key, value in changes.items()
     }
-
-
-def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    """``{field: [old, new]}`` for every field whose value changed."""
-    return {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
 
 
 @dataclass(frozen=True)
@@ -168,6 +163,16 @@ def _representation(endpoint: WebhookEndpoint) -> dict[str, Any]:
     }
 
 
+def _lock_endpoint(endpoint_id: int, expected_versions: set[int] | None, *, no_key: bool = False) -> WebhookEndpoint:
+    return lock_versioned(
+        WebhookEndpoint.objects,
+        endpoint_id,
+        resource="Webhook endpoint",
+        expected_versions=expected_versions,
+        no_key=no_key,
+    )
+
+
 def create_endpoint(
     *, actor: Any, url: str, events: list[str], description: str = "", active: bool = True
 ) -> WebhookEndpoint:
@@ -185,7 +190,7 @@ def create_endpoint(
 
 
 def update_endpoint(
-    *, actor: Any, endpoint_id: int, expected: set[int] | None = None, **fields: Any
+    *, actor: Any, endpoint_id: int, expected_versions: set[int] | None = None, **fields: Any
 ) -> WebhookEndpoint:
     """Change ``url``, ``events``, ``description`` or ``active``; re-enabling clears the failure state."""
     if "url" in fields:
@@ -193,36 +198,21 @@ def update_endpoint(
     if "events" in fields:
         fields["events"] = _check_events(fields["events"])
     with transaction.atomic():
-        endpoint = WebhookEndpoint.objects.select_for_update(no_key=True).filter(pk=endpoint_id).first()
-        if endpoint is None:
-            raise NotFound.for_resource("Webhook endpoint")
-        ensure_version(endpoint.version, expected)
-        before = _representation(endpoint)
-        for name, value in fields.items():
-            setattr(endpoint, name, value)
-        if fields.get("active") is True and not before["active"]:
-            endpoint.disabled_reason = ""
-            endpoint.disabled_at = None
-            endpoint.failing_since = None
-            endpoint.consecutive_failures = 0
-        elif fields.get("active") is False and before["active"]:
-            endpoint.disabled_reason = "Disabled by staff"
-            endpoint.disabled_at = timezone.now()
-        changes = diff(before, _representation(endpoint))
+        endpoint = _lock_endpoint(endpoint_id, expected_versions, no_key=True)
+        if fields.get("active") is True and not endpoint.active:
+            fields.update(disabled_reason="", disabled_at=None, failing_since=None, consecutive_failures=0)
+        elif fields.get("active") is False and endpoint.active:
+            fields.update(disabled_reason="Disabled by staff", disabled_at=timezone.now())
+        changes = save_versioned(endpoint, fields, represent=_representation)
         if changes:
-            endpoint.version += 1
-            endpoint.save()
             record(actor=actor, entity_type="webhook_endpoint", entity_id=endpoint.pk, action="update", changes=changes)
     return endpoint
 
 
-def delete_endpoint(*, actor: Any, endpoint_id: int, expected: set[int] | None = None) -> None:
+def delete_endpoint(*, actor: Any, endpoint_id: int, expected_versions: set[int] | None = None) -> None:
     """Remove a subscriber and its delivery log (the events themselves stay)."""
     with transaction.atomic():
-        endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
-        if endpoint is None:
-            raise NotFound.for_resource("Webhook endpoint")
-        ensure_version(endpoint.version, expected)
+        endpoint = _lock_endpoint(endpoint_id, expected_versions)
         changes = {key: [value, None] for key, value in _representation(endpoint).items()}
         changes["secret"] = [MASK, None]
         pk = endpoint.pk
@@ -230,14 +220,11 @@ def delete_endpoint(*, actor: Any, endpoint_id: int, expected: set[int] | None =
         record(actor=actor, entity_type="webhook_endpoint", entity_id=pk, action="delete", changes=changes)
 
 
-def rotate_secret(*, actor: Any, endpoint_id: int, expected: set[int] | None = None) -> WebhookEndpoint:
+def rotate_secret(*, actor: Any, endpoint_id: int, expected_versions: set[int] | None = None) -> WebhookEndpoint:
     """A new secret; the old one keeps signing beside it for ``WEBHOOK_SECRET_OVERLAP_SECONDS``."""
     with transaction.atomic():
         # NO KEY, as every lock that changes no key: requests inserting deliveries never wait on it.
-        endpoint = WebhookEndpoint.objects.select_for_update(no_key=True).filter(pk=endpoint_id).first()
-        if endpoint is None:
-            raise NotFound.for_resource("Webhook endpoint")
-        ensure_version(endpoint.version, expected)
+        endpoint = _lock_endpoint(endpoint_id, expected_versions, no_key=True)
         endpoint.previous_secret = endpoint.secret
         endpoint.previous_secret_expires_at = timezone.now() + timedelta(
             seconds=settings.WEBHOOK_SECRET_OVERLAP_SECONDS

@@ -79,7 +79,7 @@ class WebhookEndpointViewSet(
         endpoint = services.update_endpoint(
             actor=request.user,
             endpoint_id=endpoint.pk,
-            expected=expected_versions(request),
+            expected_versions=expected_versions(request),
             **payload.validated_data,
         )
         return set_etag(Response(WebhookEndpointSerializer(endpoint).data), endpoint)
@@ -87,7 +87,9 @@ class WebhookEndpointViewSet(
     @extend_schema(summary="Delete a webhook endpoint", responses={204: None}, tags=["webhooks"])
     def destroy(self, request: Request, pk: str) -> Response:
         endpoint = self.get_object()
-        services.delete_endpoint(actor=request.user, endpoint_id=endpoint.pk, expected=expected_versions(request))
+        services.delete_endpoint(
+            actor=request.user, endpoint_id=endpoint.pk, expected_versions=expected_versions(request)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -100,7 +102,7 @@ class WebhookEndpointViewSet(
     def rotate_secret(self, request: Request, pk: str) -> Response:
         endpoint = self.get_object()
         endpoint = services.rotate_secret(
-            actor=request.user, endpoint_id=endpoint.pk, expected=expected_versions(request)
+            actor=request.user, endpoint_id=endpoint.pk, expected_versions=expected_versions(request)
         )
         return set_etag(Response({"secret": endpoint.secret}), endpoint)
 

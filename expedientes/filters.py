@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
+from core.filter_fields import IdFilter
 from core.filters import FilterSet, UtcIsoDateTimeFilter
 from expedientes.models import Estado, Expediente
 from expedientes.selectors import search_expedientes
@@ -13,15 +13,6 @@ from expedientes.selectors import search_expedientes
 
 class EstadoInFilter(filters.BaseInFilter, filters.ChoiceFilter):
     """``estado=a`` or ``estado=a,b``; every value must be a known estado."""
-
-
-class IdFilter(filters.NumberFilter):
-    """A user id: an integer (``1.5`` or ``1e3`` are ``422``, not a silently empty page)."""
-
-    field_class = forms.IntegerField
-
-    def get_max_validator(self) -> None:
-        return None  # a huge id is simply unknown (an empty list), not invalid
 
 
 class ExpedienteFilter(FilterSet):

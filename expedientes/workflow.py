@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import Enum
 from typing import Any
 
 from accounts.permissions import is_staff_user
+from core.workflow import Who
 from expedientes.models import Estado
 
-
-class Who(Enum):
-    OWNER_OR_STAFF = "owner_or_staff"
-    STAFF = "staff"
+__all__ = [
+    "ESTADO_ORDER",
+    "TRANSITIONS",
+    "Who",
+    "allowed_targets",
+    "is_owner",
+    "path_to",
+    "rule_for",
+    "targets_for",
+    "targets_from",
+]
 
 
 TRANSITIONS: dict[tuple[str, str], Who] = {
@@ -32,12 +39,8 @@ def rule_for(source: str, target: str) -> Who | None:
     return TRANSITIONS.get((source, target))
 
 
-def may_take(rule: Who, user: Any, owner_id: int | None) -> bool:
-    if is_staff_user(user):
-        return True
-    if rule is Who.OWNER_OR_STAFF:
-        return user is not None and owner_id is not None and user.pk == owner_id
-    return False
+def is_owner(user: Any, owner_id: int | None) -> bool:
+    return user is not None and owner_id is not None and user.pk == owner_id
 
 
 def targets_from(source: str) -> list[str]:

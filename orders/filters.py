@@ -1,49 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
+from core.filter_fields import IdFilter, strict_boolean
 from core.filters import FilterSet, UtcIsoDateTimeFilter
 from core.search import unaccent_search
 from orders.models import Order, OrderStatus, Product
-
-# Ids beyond a bigint match nothing; the database driver would refuse them instead.
-BIGINT_MAX = 2**63 - 1
-BOOLEAN_VALUES = ("true", "false", "True", "False", "1", "0")
-
-
-class IdFilter(filters.NumberFilter):
-    """An integer id: ``1.5`` is a 422 (a DecimalField would quietly truncate it to 1)."""
-
-    field_class = forms.IntegerField
-
-    def get_max_validator(self) -> None:
-        return None  # a huge id is simply unknown (empty list), not invalid
-
-    def filter(self, qs: QuerySet, value: Any) -> QuerySet:
-        if value is not None and not -BIGINT_MAX <= value <= BIGINT_MAX:
-            return qs.none()
-        return super().filter(qs, value)
-
-
-def strict_boolean(**kwargs: Any) -> filters.TypedChoiceFilter:
-    """A boolean query parameter that refuses ``maybe`` with a 422 (BooleanFilter ignores it)."""
-    return filters.TypedChoiceFilter(
-        choices=[(value, value) for value in BOOLEAN_VALUES],
-        coerce=lambda value: value.lower() in ("true", "1"),
-        **kwargs,
-    )
-
-
-def search_terms(queryset: QuerySet, fields: list[str], value: str) -> QuerySet:
-    """Every whitespace-separated term must appear (case- and accent-insensitively) in one field.
-
-    Served by the trigram indexes on ``UPPER(immutable_unaccent(field))`` (see ``core.search``).
-    """
-    return unaccent_search(queryset, value, fields)
 
 
 class ProductFilter(FilterSet):
@@ -58,7 +21,7 @@ class ProductFilter(FilterSet):
         fields = ["category", "active", "search", "min_price", "max_price"]
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return search_terms(queryset, ["name"], value)
+        return unaccent_search(queryset, value, ["name"])
 
 
 class OrderFilter(FilterSet):

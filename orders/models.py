@@ -13,6 +13,7 @@ from core.models import TimeStampedModel, VersionedModel
 from core.search import trigram_index
 
 DEFAULT_CURRENCY = "EUR"
+MAX_QUANTITY = 1000  # units of one product in a cart line or an order line
 
 
 class Category(VersionedModel):

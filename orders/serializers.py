@@ -18,9 +18,8 @@ from core.fields import (
 )
 from core.representation import FastRepresentation
 from core.schema import ProblemSerializer
-from orders.models import DEFAULT_CURRENCY, Category, Order, OrderItem, Payment, Product
+from orders.models import DEFAULT_CURRENCY, MAX_QUANTITY, Category, Order, OrderItem, Payment, Product
 
-MAX_QUANTITY = 1000
 # Ids beyond a bigint are simply unknown: stop them here instead of in the database driver.
 MAX_ID = 2**63 - 1
 CURRENCY_REGEX = r"^[A-Z]{3}$"

@@ -50,7 +50,7 @@ class CatalogViewSet(viewsets.ModelViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        instance = type(self).create_service(actor=request.user, data=serializer.validated_data)
+        instance = type(self).create_service(actor=request.user, fields=serializer.validated_data)
         return set_etag(Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED), instance)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -59,8 +59,8 @@ class CatalogViewSet(viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         instance = type(self).update_service(
             actor=request.user,
-            data=serializer.validated_data,
-            expected=expected_versions(request),
+            fields=serializer.validated_data,
+            expected_versions=expected_versions(request),
             **{self.id_kwarg: instance.pk},
         )
         return set_etag(Response(self.get_serializer(instance).data), instance)
@@ -68,7 +68,7 @@ class CatalogViewSet(viewsets.ModelViewSet):
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()
         type(self).delete_service(
-            actor=request.user, expected=expected_versions(request), **{self.id_kwarg: instance.pk}
+            actor=request.user, expected_versions=expected_versions(request), **{self.id_kwarg: instance.pk}
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -197,7 +197,7 @@ class OrderTransitionView(APIView):
         if visible is None:
             raise NotFound.for_resource("Order")
         services.transition_order(
-            actor=request.user, order_id=visible, action=action, expected=expected_versions(request)
+            actor=request.user, order_id=visible, action=action, expected_versions=expected_versions(request)
         )
         order = selectors.order_with_lines(visible)
         return set_etag(Response(OrderSerializer(order).data), order)

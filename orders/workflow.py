@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 
+from core.workflow import Who, may_take
 from orders.models import OrderStatus as S
 
-
-class Who(Enum):
-    OWNER_OR_STAFF = "owner_or_staff"
-    STAFF = "staff"
+__all__ = ["RELEASING_STATUSES", "TRANSITIONS", "Step", "Who", "allowed_actions", "may_take"]
 
 
 @dataclass(frozen=True)
@@ -38,11 +35,5 @@ def allowed_actions(status: str, *, is_staff: bool, is_owner: bool) -> list[str]
     return [
         action
         for action, step in TRANSITIONS.items()
-        if status in step.sources and may_take(step, is_staff=is_staff, is_owner=is_owner)
+        if status in step.sources and may_take(step.who, is_staff=is_staff, is_owner=is_owner)
     ]
-
-
-def may_take(step: Step, *, is_staff: bool, is_owner: bool) -> bool:
-    if is_staff:
-        return True
-    return step.who is Who.OWNER_OR_STAFF and is_owner

@@ -27,6 +27,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from core.pagination import Pagination  # noqa: E402
+from core.search import each_term  # noqa: E402
 from events.filters import AuditEventFilter, EventFilter  # noqa: E402
 from events.models import AuditEvent, Event  # noqa: E402
 from expedientes.filters import ExpedienteFilter  # noqa: E402
@@ -52,13 +53,13 @@ class OldUnaccent(Func):
 
 
 def old_search(queryset: QuerySet, text: str, fields: tuple[str, ...] = ("numero", "solicitante", "concepto")) -> Any:
-    queryset = queryset.alias(**{f"_old_{name}": OldUnaccent(F(name)) for name in fields})
-    for term in text.split():
+    def narrow(queryset: QuerySet, index: int, term: str) -> QuerySet:
         match = Q()
         for name in fields:
             match |= Q(**{f"_old_{name}__icontains": OldUnaccent(Value(term))})
-        queryset = queryset.filter(match)
-    return queryset
+        return queryset.filter(match)
+
+    return each_term(queryset.alias(**{f"_old_{name}": OldUnaccent(F(name)) for name in fields}), text, narrow)
 
 
 def old_after(ordering: list[str], values: list[Any]) -> Q:

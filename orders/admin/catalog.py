@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.adminkit import ServiceErrorsAsMessages
+from core.search import unaccent_search
 from orders import services
-from orders.filters import search_terms
 from orders.models import Category, Product
 
 
@@ -43,15 +43,15 @@ class CategoryAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
         return actions
 
     def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
-        data = {name: form.cleaned_data[name] for name in ("name", "slug")}
+        fields = {name: form.cleaned_data[name] for name in ("name", "slug")}
         if change:
-            services.update_category(actor=request.user, category_id=obj.pk, data=data, expected=None)
+            services.update_category(actor=request.user, category_id=obj.pk, fields=fields)
         else:
-            obj.pk = services.create_category(actor=request.user, data=data).pk
+            obj.pk = services.create_category(actor=request.user, fields=fields).pk
             obj._state.adding = False
 
     def delete_model(self, request: HttpRequest, obj: Category) -> None:
-        services.delete_category(actor=request.user, category_id=obj.pk, expected=None)
+        services.delete_category(actor=request.user, category_id=obj.pk)
 
 
 class ProductForm(forms.ModelForm):
@@ -86,7 +86,7 @@ class ProductAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
 
     def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> tuple[Any, bool]:
         # The API's search (trigram index), not Django's UPPER(name) LIKE that no index serves.
-        return search_terms(queryset, ["name"], search_term), False
+        return unaccent_search(queryset, search_term, ["name"]), False
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
@@ -100,12 +100,12 @@ class ProductAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
         if change:
-            data = {name: form.cleaned_data[name] for name in form.changed_data if name in ProductForm.Meta.fields}
-            services.update_product(actor=request.user, product_id=obj.pk, data=data, expected=None)
+            fields = {name: form.cleaned_data[name] for name in form.changed_data if name in ProductForm.Meta.fields}
+            services.update_product(actor=request.user, product_id=obj.pk, fields=fields)
         else:
-            data = {name: form.cleaned_data[name] for name in ProductForm.Meta.fields}
-            obj.pk = services.create_product(actor=request.user, data=data).pk
+            fields = {name: form.cleaned_data[name] for name in ProductForm.Meta.fields}
+            obj.pk = services.create_product(actor=request.user, fields=fields).pk
             obj._state.adding = False
 
     def delete_model(self, request: HttpRequest, obj: Product) -> None:
-        services.delete_product(actor=request.user, product_id=obj.pk, expected=None)
+        services.delete_product(actor=request.user, product_id=obj.pk)

@@ -12,17 +12,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, UpstreamError
-from core.representation import api_data
 from events.services import record
 from orders.models import Payment, PaymentStatus
+from orders.payloads import payment_payload
 from orders.payments.provider import ProviderError, get_client, to_minor
-from orders.serializers import PaymentSerializer
 
 logger = logging.getLogger(__name__)
-
-
-def payment_data(payment: Payment) -> dict[str, Any]:
-    return api_data(PaymentSerializer(payment))
 
 
 def refund_payment(*, actor: Any, payment_id: int) -> Payment:
@@ -56,7 +51,7 @@ def refund_payment(*, actor: Any, payment_id: int) -> Payment:
             action="transition",
             changes={"status": [PaymentStatus.SUCCEEDED.value, PaymentStatus.REFUNDED.value]},
             event_type="payment.refunded",
-            data=payment_data(payment),
+            data=payment_payload(payment),
         )
     return payment
 

@@ -22,9 +22,10 @@ from events.services import record
 from orders import selectors
 from orders import services as order_services
 from orders.models import Order, OrderStatus, Payment, PaymentStatus
+from orders.payloads import payment_payload
 from orders.payments.provider import ProviderError, get_client, to_minor
-from orders.payments.refunds import payment_data, refund_quietly
 from orders.payments.refunds import refund_payment as refund_payment  # the admin's and the API's refund
+from orders.payments.refunds import refund_quietly
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ def _record_outcome(*, payment_id: int, outcome: Outcome, actor: Any) -> Payment
         action="transition",
         changes={"status": [PaymentStatus.PENDING.value, payment.status]},
         event_type=event,
-        data=payment_data(payment),
+        data=payment_payload(payment),
     )
     return payment
 
@@ -121,7 +122,7 @@ def _record_outcome(*, payment_id: int, outcome: Outcome, actor: Any) -> Payment
 def _raise_for(outcome: Outcome, payment: Payment, **extra: Any) -> None:
     if outcome.succeeded:
         return
-    extra = {"payment": payment_data(payment), **extra}
+    extra = {"payment": payment_payload(payment), **extra}
     if outcome.upstream_error:
         raise UpstreamError(_("The payment provider failed; nothing was charged"), extra=extra)
     raise PaymentDeclined(_("The payment was declined"), extra=extra)
@@ -206,7 +207,7 @@ def checkout(*, user: Any, payment_method: str, shipping_address: str = "") -> t
         payment.refresh_from_db()
         raise Conflict(
             _("The order was %(status)s while it was being paid; the payment was refunded") % {"status": order.status},
-            extra={"payment": payment_data(payment), "order_id": order.pk},
+            extra={"payment": payment_payload(payment), "order_id": order.pk},
         )
     _raise_for(outcome, payment, order_id=order.pk)
     return order, payment

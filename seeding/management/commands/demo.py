@@ -99,11 +99,13 @@ class Command(BaseCommand):
 
         products: dict[str, int] = {}
         for category_name, items in CATALOG.items():
-            category = orders.create_category(actor=admin, data={"name": category_name, "slug": category_name.lower()})
+            category = orders.create_category(
+                actor=admin, fields={"name": category_name, "slug": category_name.lower()}
+            )
             for name, price, stock in items:
                 product = orders.create_product(
                     actor=admin,
-                    data={"name": name, "category": category, "price": Decimal(price), "stock": stock},
+                    fields={"name": name, "category": category, "price": Decimal(price), "stock": stock},
                 )
                 products[name] = product.pk
 

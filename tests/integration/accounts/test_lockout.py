@@ -47,14 +47,14 @@ def test_the_last_active_admin_is_never_removed_even_by_a_service_caller(admin, 
     inactive_admin = make_user("admin", is_active=False)
     clerk = make_user("clerk")
     for call in (
-        lambda: services.update_user(actor=clerk, user_id=admin.pk, data={"is_active": False}),
+        lambda: services.update_user(actor=clerk, user_id=admin.pk, fields={"is_active": False}),
         lambda: services.delete_user(actor=clerk, user_id=admin.pk),
     ):
         with pytest.raises(Conflict, match="last active admin"):
             call()
     # Reactivating another admin first makes it possible.
-    services.update_user(actor=admin, user_id=inactive_admin.pk, data={"is_active": True})
-    services.update_user(actor=inactive_admin, user_id=admin.pk, data={"role": Role.CLERK})
+    services.update_user(actor=admin, user_id=inactive_admin.pk, fields={"is_active": True})
+    services.update_user(actor=inactive_admin, user_id=admin.pk, fields={"role": Role.CLERK})
     assert active_admins() == 1
 
 

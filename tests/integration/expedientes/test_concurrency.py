@@ -98,7 +98,8 @@ def _fail_on_record(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(**kwargs: Any) -> None:
         raise DatabaseError("simulated failure while writing the audit event")
 
-    monkeypatch.setattr("expedientes.services.record", broken)
+    monkeypatch.setattr("expedientes.services.lifecycle.record", broken)
+    monkeypatch.setattr("expedientes.services.documentos.record", broken)
 
 
 def test_database_failure_during_create_is_500_and_nothing_persists(citizen, client_for, monkeypatch):

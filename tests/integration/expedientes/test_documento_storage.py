@@ -61,7 +61,7 @@ def test_a_failure_after_the_upload_removes_the_stored_object(expediente, citize
         seen_while_failing.append(stored_documento_files())
         raise RuntimeError("audit write failed")
 
-    monkeypatch.setattr(services, "record", fail)
+    monkeypatch.setattr(services.documentos, "record", fail)
     with pytest.raises(RuntimeError, match="audit write failed"):
         services.add_documento(
             expediente_id=expediente.pk, actor=citizen, nombre="a.pdf", tipo="anexo", upload=io.BytesIO(pdf_bytes())

@@ -62,8 +62,8 @@ def test_a_clash_that_slips_past_the_check_is_still_409_on_the_right_field(
     from orders import services
 
     make_category(name="Libros", slug="libros")
-    monkeypatch.setattr(services, "_category_clash", lambda **kwargs: None)
+    monkeypatch.setattr(services.catalog, "_category_clash", lambda **kwargs: None)
     with pytest.raises(Conflict) as raised:
-        services.create_category(actor=clerk, data=data)
+        services.create_category(actor=clerk, fields=data)
     assert [error["field"] for error in raised.value.errors] == [field]
     assert Category.objects.count() == 1

@@ -2,8 +2,9 @@ import pytest
 from django.db import connection, transaction
 
 from core.request_context import reset_request_id, set_request_id
+from core.versioned_writes import diff
 from events.models import AppendOnlyError, AuditEvent, Event
-from events.services import diff, record
+from events.services import record
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Every write on expedientes and documentos: one transaction each, audited and published.
+"""Every write of an expediente: one transaction each, audited and published.
 
 All state changes of an expediente go through :func:`transition_expediente` (or the shared
 ``_transition`` step when a ``PUT``/``PATCH`` carries ``estado``), which locks the row, checks the
@@ -7,35 +7,27 @@ workflow table and the actor's role, writes, bumps the version and records the e
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.permissions import is_staff_user
-from core.etag import ensure_version
-from core.exceptions import (
-    Conflict,
-    HasDependents,
-    InvalidTransition,
-    NotFound,
-    PermissionDeniedError,
-    ValidationFailed,
-)
-from core.storage import save_until_rollback
-from events.services import diff, record
+from core.exceptions import Conflict, HasDependents, InvalidTransition, PermissionDeniedError, ValidationFailed
+from core.versioned_writes import diff, lock_versioned, save_versioned
+from core.workflow import may_take
+from events.services import record
 from expedientes import workflow
-from expedientes.models import Documento, Estado, Expediente
-from expedientes.serializers import documento_representation, representation
-from expedientes.uploads import inspect
+from expedientes.models import Estado, Expediente
+from expedientes.payloads import AUDITED_FIELDS, expediente_payload, updatable
 
 UNIQUE_NUMERO = "expedientes_numero_unique"
 UPDATABLE_FIELDS = ("solicitante", "concepto", "assigned_to")
+_SAVED_FIELDS = ["solicitante", "concepto", "assigned_to", "estado", "version", "updated_at"]
 
 
 @dataclass(frozen=True)
@@ -44,11 +36,12 @@ class TransitionResult:
     allowed_transitions: list[str]
 
 
-def _lock(expediente_id: int) -> Expediente:
-    try:
-        return Expediente.objects.select_for_update().get(pk=expediente_id)
-    except Expediente.DoesNotExist:
-        raise NotFound.for_resource("Expediente") from None
+def lock_expediente(expediente_id: int, expected_versions: set[int] | None = None) -> Expediente:
+    return lock_versioned(Expediente.objects, expediente_id, resource="Expediente", expected_versions=expected_versions)
+
+
+def _save(expediente: Expediente) -> None:
+    expediente.save(update_fields=_SAVED_FIELDS)
 
 
 def _is_unique_numero_violation(exc: IntegrityError) -> bool:
@@ -71,13 +64,13 @@ def create_expediente(*, actor: Any, numero: str, solicitante: str, concepto: st
                 message = _("An expediente with this numero already exists.")
                 raise Conflict(message, errors=[{"field": "numero", "message": message, "code": "unique"}]) from None
             raise
-        data = representation(expediente)
+        data = expediente_payload(expediente)
         record(
             actor=actor,
             entity_type="expediente",
             entity_id=expediente.pk,
             action="create",
-            changes={key: [None, data[key]] for key in ("numero", "solicitante", "concepto", "estado", "owner")},
+            changes={key: [None, data[key]] for key in AUDITED_FIELDS},
             event_type="expediente.created",
             data=data,
         )
@@ -93,7 +86,7 @@ def _check_transition(expediente: Expediente, target: str, actor: Any, field: st
             allowed=allowed,
             field=field,
         )
-    if not workflow.may_take(rule, actor, expediente.owner_id):
+    if not may_take(rule, is_staff=is_staff_user(actor), is_owner=workflow.is_owner(actor, expediente.owner_id)):
         raise PermissionDeniedError(
             _("Only staff may move an expediente from %(from)s to %(to)s.") % {"from": expediente.estado, "to": target}
         )
@@ -103,7 +96,7 @@ def _record_transition(expediente: Expediente, source: str, actor: Any, comment:
     changes: dict[str, Any] = {"estado": [source, expediente.estado]}
     if comment:
         changes["comment"] = [None, comment]
-    data = {**representation(expediente), "from": source, "to": expediente.estado}
+    data = {**expediente_payload(expediente), "from": source, "to": expediente.estado}
     if comment:
         data["comment"] = comment
     record(
@@ -115,6 +108,14 @@ def _record_transition(expediente: Expediente, source: str, actor: Any, comment:
         event_type="expediente.status_changed",
         data=data,
     )
+
+
+def _estado(expediente: Expediente) -> dict[str, Any]:
+    return {"estado": expediente.estado}
+
+
+def _save_estado(expediente: Expediente) -> None:
+    expediente.save(update_fields=["estado", "version", "updated_at"])
 
 
 def transition_expediente(
@@ -132,13 +133,10 @@ def transition_expediente(
     conflicting calls exactly one wins; the others are judged against the winner's state.
     """
     with transaction.atomic():
-        expediente = _lock(expediente_id)
-        ensure_version(expediente.version, expected_versions)
+        expediente = lock_expediente(expediente_id, expected_versions)
         _check_transition(expediente, to, actor, field="to")
         source = expediente.estado
-        expediente.estado = to
-        expediente.version += 1
-        expediente.save(update_fields=["estado", "version", "updated_at"])
+        save_versioned(expediente, {"estado": to}, represent=_estado, save=_save_estado, force=True)
         _record_transition(expediente, source, actor, comment)
     return TransitionResult(
         expediente=expediente,
@@ -160,7 +158,7 @@ def update_expediente(
     *,
     expediente_id: int,
     actor: Any,
-    fields: dict[str, Any],
+    fields: Mapping[str, Any],
     expected_versions: set[int] | None = None,
 ) -> Expediente:
     """Partial update of ``solicitante``, ``concepto``, ``assigned_to`` (staff) and ``estado`` (workflow).
@@ -169,16 +167,8 @@ def update_expediente(
     other changed fields are one ``update`` (``expediente.updated``). Nothing changed, nothing written.
     """
     with transaction.atomic():
-        expediente = _lock(expediente_id)
-        ensure_version(expediente.version, expected_versions)
-
-        before = {
-            "solicitante": expediente.solicitante,
-            "concepto": expediente.concepto,
-            "assigned_to": expediente.assigned_to_id,
-        }
-        after = {name: fields[name] for name in UPDATABLE_FIELDS if name in fields}
-        changes = diff(before, after)
+        expediente = lock_expediente(expediente_id, expected_versions)
+        changes = diff(updatable(expediente), {name: fields[name] for name in UPDATABLE_FIELDS if name in fields})
         if "assigned_to" in changes:
             if not is_staff_user(actor):
                 raise PermissionDeniedError(_("Only staff may assign expedientes."))
@@ -192,12 +182,10 @@ def update_expediente(
         if not changes and target is None:
             return expediente
 
-        for name, (_old, new) in changes.items():
-            setattr(expediente, "assigned_to_id" if name == "assigned_to" else name, new)
+        writes = {"assigned_to_id" if name == "assigned_to" else name: new for name, (_old, new) in changes.items()}
         if target is not None:
-            expediente.estado = target
-        expediente.version += 1
-        expediente.save(update_fields=["solicitante", "concepto", "assigned_to", "estado", "version", "updated_at"])
+            writes["estado"] = target
+        save_versioned(expediente, writes, represent=updatable, save=_save, force=True)
 
         if target is not None:
             _record_transition(expediente, source, actor)
@@ -209,7 +197,7 @@ def update_expediente(
                 action="update",
                 changes=changes,
                 event_type="expediente.updated",
-                data=representation(expediente),
+                data=expediente_payload(expediente),
             )
     return expediente
 
@@ -217,8 +205,7 @@ def update_expediente(
 def delete_expediente(*, expediente_id: int, actor: Any, expected_versions: set[int] | None = None) -> None:
     """Delete an expediente that is still ``iniciado`` and has no documentos (``409`` otherwise)."""
     with transaction.atomic():
-        expediente = _lock(expediente_id)
-        ensure_version(expediente.version, expected_versions)
+        expediente = lock_expediente(expediente_id, expected_versions)
         if expediente.estado != Estado.INICIADO:
             raise InvalidTransition(
                 _("Only an expediente in %(allowed)s can be deleted; this one is %(estado)s.")
@@ -234,7 +221,7 @@ def delete_expediente(*, expediente_id: int, actor: Any, expected_versions: set[
                 count,
             ) % {"count": count}
             raise HasDependents(message, errors=[{"field": "documentos", "message": message, "code": "has_dependents"}])
-        data = representation(expediente)
+        data = expediente_payload(expediente)
         pk = expediente.pk
         expediente.delete()
         record(
@@ -242,83 +229,7 @@ def delete_expediente(*, expediente_id: int, actor: Any, expected_versions: set[
             entity_type="expediente",
             entity_id=pk,
             action="delete",
-            changes={key: [data[key], None] for key in ("numero", "solicitante", "concepto", "estado", "owner")},
+            changes={key: [data[key], None] for key in AUDITED_FIELDS},
             event_type="expediente.deleted",
             data=data,
         )
-
-
-# --- documentos ---------------------------------------------------------------------------------
-def _store(upload: IO[bytes]) -> str:
-    """Save under a server-generated name (the client's filename never reaches the storage), to be
-    deleted again unless the current transaction commits."""
-    return save_until_rollback(storages["default"], f"documentos/{uuid.uuid4().hex}", upload)
-
-
-def add_documento(
-    *, expediente_id: int, actor: Any, nombre: str, tipo: str, upload: IO[bytes] | None = None
-) -> Documento:
-    """Attach a documento (metadata only, or with a file checked for size and type).
-
-    ``409 conflict`` on an ``archivado`` expediente. The file is stored first in the transaction,
-    before any lock is taken, and deleted again when the transaction does not commit (a refusal, a
-    failure, or an enclosing transaction that rolls back): no orphan object is left behind.
-    """
-    inspected = inspect(upload) if upload is not None else None
-    with transaction.atomic():
-        stored_name = _store(upload) if upload is not None else ""
-        expediente = _lock(expediente_id)
-        if expediente.estado == Estado.ARCHIVADO:
-            raise Conflict(_("Documentos cannot be added to an archivado expediente."))
-        documento = Documento(expediente=expediente, nombre=nombre, tipo=tipo, uploaded_by=actor)
-        if inspected is not None:
-            documento.file.name = stored_name
-            documento.content_type = inspected.content_type
-            documento.size = inspected.size
-            documento.sha256 = inspected.sha256
-        documento.save()
-        data = documento_representation(documento)
-        record(
-            actor=actor,
-            entity_type="documento",
-            entity_id=documento.pk,
-            action="create",
-            changes={key: [None, value] for key, value in data.items() if key not in ("id", "created_at")},
-            event_type="documento.added",
-            data=data,
-        )
-    return documento
-
-
-def delete_documento(*, documento_id: int, actor: Any) -> None:
-    """Remove a documento: its owner while the expediente is ``iniciado``, staff at any time."""
-    with transaction.atomic():
-        expediente_id = Documento.objects.filter(pk=documento_id).values_list("expediente_id", flat=True).first()
-        if expediente_id is None:
-            raise NotFound.for_resource("Documento")
-        # Lock order expediente -> documento, as add_documento and delete_expediente take it; read
-        # again under the lock, so of two concurrent deletes the second sees the row gone (404)
-        # instead of deleting nothing and auditing a second delete.
-        expediente = _lock(expediente_id)
-        documento = Documento.objects.select_for_update().filter(pk=documento_id).first()
-        if documento is None:
-            raise NotFound.for_resource("Documento")
-        if not is_staff_user(actor):
-            if expediente.owner_id != actor.pk:
-                raise NotFound.for_resource("Documento")
-            if expediente.estado != Estado.INICIADO:
-                raise PermissionDeniedError(_("Documentos can only be removed by their owner while iniciado."))
-        data = documento_representation(documento)
-        stored_name = documento.file.name
-        pk = documento.pk
-        documento.delete()
-        record(
-            actor=actor,
-            entity_type="documento",
-            entity_id=pk,
-            action="delete",
-            changes={key: [value, None] for key, value in data.items() if key not in ("id", "created_at")},
-        )
-        if stored_name:
-            storage = storages["default"]
-            transaction.on_commit(lambda: storage.delete(stored_name))

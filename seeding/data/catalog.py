@@ -1,0 +1,68 @@
+"""Categories and product names of the seeded catalog."""
+
+from __future__ import annotations
+
+CATEGORIES = [
+    ("Papelería", "papeleria"),
+    ("Electrónica", "electronica"),
+    ("Alimentación", "alimentacion"),
+    ("Jardinería", "jardineria"),
+    ("Menaje del hogar", "menaje-del-hogar"),
+    ("Librería", "libreria"),
+    ("Informática", "informatica"),
+    ("Juguetería", "jugueteria"),
+    ("Música", "musica"),
+    ("Óptica", "optica"),
+    ("Ferretería", "ferreteria"),
+    ("Droguería", "drogueria"),
+    ("Deportes", "deportes"),
+    ("Iluminación", "iluminacion"),
+    ("Panadería y bollería", "panaderia-y-bolleria"),
+    ("Café e infusiones", "cafe-e-infusiones"),
+]
+
+PRODUCT_NOUNS = [
+    "Cuaderno",
+    "Bolígrafo",
+    "Lámpara",
+    "Cafetera",
+    "Mochila",
+    "Auriculares",
+    "Teclado",
+    "Ratón",
+    "Maceta",
+    "Sartén",
+    "Cazuela",
+    "Novela",
+    "Guitarra",
+    "Balón",
+    "Raqueta",
+    "Linterna",
+    "Destornillador",
+    "Jabón",
+    "Té verde",
+    "Magdalenas",
+    "Gafas de sol",
+    "Puzle",
+    "Calculadora",
+    "Tijeras de podar",
+    "Bombilla LED",
+]
+
+PRODUCT_QUALIFIERS = [
+    "clásico",
+    "de diseño",
+    "ecológico",
+    "económico",
+    "profesional",
+    "compacto",
+    "de bambú",
+    "de cerámica",
+    "artesanal",
+    "edición limitada",
+    "para niños",
+    "de acero",
+    "plegable",
+    "inalámbrico",
+    "reciclado",
+]
