@@ -356,7 +356,7 @@ PAYMENT_PROVIDER_MAX_RETRY_DELAY = env.float("PAYMENT_PROVIDER_MAX_RETRY_DELAY",
 # timeout even when the provider is slow on every attempt (3 x 10 s read timeout otherwise).
 PAYMENT_PROVIDER_TOTAL_TIMEOUT = env.float("PAYMENT_PROVIDER_TOTAL_TIMEOUT", default=25.0)
 
-# --- Idempotency-Key (API.md §1) --------------------------------------------------------------
+# --- Idempotency-Key (docs/api-guide.md#idempotency) ------------------------------------------------------------------
 IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 3600)
 # A claim older than this is taken as abandoned (its worker died) and may be taken over.
 IDEMPOTENCY_LOCK_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_LOCK_TIMEOUT_SECONDS", default=300)
@@ -371,7 +371,7 @@ for _network in WEBHOOKS_ALLOWED_NETWORKS:
         ipaddress.ip_network(_network.strip(), strict=False)
     except ValueError:
         raise ImproperlyConfigured(f"WEBHOOKS_ALLOWED_NETWORKS: {_network!r} is not a network (CIDR).") from None
-# Delay before each attempt, in seconds, the first normally 0 (API.md §7: 8 attempts over ~27 h).
+# Delay before each attempt, in seconds, the first normally 0 (docs/api-guide.md#webhook-delivery: 8 attempts over ~27 h).
 WEBHOOK_RETRY_SCHEDULE = env.list(
     "WEBHOOK_RETRY_SCHEDULE", cast=int, default=[0, 5, 300, 1800, 7200, 18000, 36000, 36000]
 )

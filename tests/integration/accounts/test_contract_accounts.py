@@ -1,4 +1,4 @@
-"""API.md §3 edge cases a black-box client hits: wrong JSON types, auth headers, cursor ordering."""
+"""docs/api-guide.md#accounts edge cases a black-box client hits: wrong JSON types, auth headers, cursor ordering."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""API.md §1 and §2 as a client sees them: problem+json everywhere, headers, HEAD/OPTIONS, limits."""
+"""docs/api-guide.md#general-rules and docs/api-guide.md#health-and-docs as a client sees them: problem+json everywhere, headers, HEAD/OPTIONS, limits."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The staff API: endpoints, deliveries, the event feed and the audit trail (API.md §7)."""
+"""The staff API: endpoints, deliveries, the event feed and the audit trail (docs/api-guide.md#events-webhooks-audit-email)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Contract audit of API.md §7 over the staff API: URL rules, filters and bad query values."""
+"""Contract audit of docs/api-guide.md#events-webhooks-audit-email over the staff API: URL rules, filters and bad query values."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Contract audit (API.md §4, §1): field charsets, exact round-trips, strict JSON types, list query shape."""
+"""Contract audit (docs/api-guide.md#expedientes, docs/api-guide.md#limits): field charsets, exact round-trips, strict JSON types, list query shape."""
 
 from __future__ import annotations
 

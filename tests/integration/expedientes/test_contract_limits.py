@@ -1,4 +1,4 @@
-"""Contract audit (API.md §1 limits): requests past Django's field limits are 422, never 500."""
+"""Contract audit (docs/api-guide.md#limits): requests past Django's field limits are 422, never 500."""
 
 from __future__ import annotations
 

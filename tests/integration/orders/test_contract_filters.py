@@ -1,4 +1,4 @@
-"""API.md §1/§5: list filters refuse bad values with 422 instead of ignoring or truncating them."""
+"""docs/api-guide.md#pagination and docs/api-guide.md#catalog-cart-orders: list filters refuse bad values with 422 instead of ignoring or truncating them."""
 
 from decimal import Decimal
 

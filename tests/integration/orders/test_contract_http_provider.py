@@ -1,4 +1,4 @@
-"""API.md §5 checkout / §6 payments against a real HTTP provider on a local socket.
+"""docs/api-guide.md#checkout and docs/api-guide.md#payments against a real HTTP provider on a local socket.
 
 The provider is a small ``http.server`` in a thread with scripted answers, so these tests cover
 what requests-mock cannot: the bytes on the wire (API key, idempotency key, URL joining), real

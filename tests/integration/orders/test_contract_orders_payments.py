@@ -1,4 +1,4 @@
-"""API.md §5/§6 edge cases: order actions outside the table, payment body references."""
+"""docs/api-guide.md#order-workflow and docs/api-guide.md#payments edge cases: order actions outside the table, payment body references."""
 
 from decimal import Decimal
 

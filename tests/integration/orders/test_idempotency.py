@@ -1,4 +1,4 @@
-"""Idempotency-Key on POST /orders (API.md §1), which exercises core.idempotency end to end."""
+"""Idempotency-Key on POST /orders (docs/api-guide.md#idempotency), which exercises core.idempotency end to end."""
 
 from datetime import timedelta
 

@@ -1,4 +1,4 @@
-"""API.md §6 provider protocol: the client's time budget, transport failures and URL joining."""
+"""docs/api-guide.md#payment-provider protocol: the client's time budget, transport failures and URL joining."""
 
 import pytest
 import requests
