@@ -36,7 +36,7 @@ def main(argv: list[str]) -> int:
     print(f"{'module':<36} {'killed':>7} {'survived':>9} {'no tests':>9} {'unchecked':>10} {'score':>7}")
     for meta in metas:
         codes = json.loads(meta.read_text())["exit_code_by_key"]
-        row = {key: 0 for key in totals}
+        row = dict.fromkeys(totals, 0)
         for name, code in codes.items():
             if code is None:
                 row["not checked"] += 1
