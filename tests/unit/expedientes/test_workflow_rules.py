@@ -8,7 +8,16 @@ from types import SimpleNamespace
 import pytest
 
 from expedientes.models import Estado
-from expedientes.workflow import TRANSITIONS, Who, allowed_targets, may_take, path_to, targets_for
+from expedientes.workflow import (
+    TRANSITIONS,
+    Who,
+    allowed_targets,
+    may_take,
+    path_to,
+    rule_for,
+    targets_for,
+    targets_from,
+)
 
 owner = SimpleNamespace(pk=1, is_authenticated=True, is_staff_role=False)
 stranger = SimpleNamespace(pk=2, is_authenticated=True, is_staff_role=False)
@@ -90,3 +99,15 @@ def test_path_to_an_unreachable_estado_is_refused():
         path_to(Estado.INICIADO, Estado.ARCHIVADO)
     with pytest.raises(ValueError, match="'iniciado' cannot be reached from 'en_revision'"):
         path_to("iniciado", "en_revision")
+
+
+def test_rule_for_reads_the_table():
+    for (source, target), who in TRANSITIONS.items():
+        assert rule_for(source, target) is who
+    assert rule_for(Estado.INICIADO, Estado.APROBADO) is None
+
+
+@pytest.mark.parametrize("user", [owner, clerk])
+def test_an_estado_outside_the_table_offers_nothing(user):
+    assert targets_from("desconocido") == []
+    assert targets_for(user)("desconocido", owner.pk) == []
