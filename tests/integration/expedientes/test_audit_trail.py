@@ -169,6 +169,7 @@ def test_delete_past_iniciado_says_which_estado(make_expediente, citizen, clerk_
     assert body["code"] == "invalid_transition"
     assert body["detail"] == "Only an expediente in iniciado can be deleted; this one is en_revision."
     assert [error["field"] for error in body["errors"]] == ["estado"]
+    assert body["errors"][0]["allowed"] == ["requiere_subsanacion", "aprobado", "rechazado"]
 
 
 @pytest.mark.parametrize(
@@ -187,3 +188,16 @@ def test_delete_with_documentos_counts_them(make_expediente, citizen, citizen_cl
     assert body["code"] == "has_dependents"
     assert body["detail"] == f"The expediente has {detail}"
     assert body["errors"] == [{"field": "documentos", "message": body["detail"], "code": "has_dependents"}]
+
+
+def test_a_documento_that_is_gone_or_not_yours_is_not_found(
+    make_expediente, citizen, citizen_client, client_for, other_citizen
+):
+    expediente = make_expediente(citizen)
+    url = f"{detail_url(expediente.pk)}/documentos"
+    documento = citizen_client.post(url, {"nombre": "doc", "tipo": "anexo"}, format="json").json()
+    assert client_for(other_citizen).delete(f"{url}/{documento['id']}").status_code == 404
+    assert citizen_client.delete(f"{url}/{documento['id']}").status_code == 204
+    response = citizen_client.delete(f"{url}/{documento['id']}")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "Documento not found"
