@@ -99,6 +99,7 @@ def test_an_update_records_only_what_changed(make_expediente, citizen, clerk, cl
     assert response.status_code == 200, response.content
     audit = trail(expediente.pk)[-1]
     assert audit.action == "update"
+    assert audit.actor_id == clerk.pk
     assert audit.changes == {"concepto": ["Uno", "Dos"], "assigned_to": [None, clerk.pk]}
     event = Event.objects.filter(type="expediente.updated").latest("id")
     assert event.data["concepto"] == "Dos"
