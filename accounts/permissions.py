@@ -1,4 +1,4 @@
-"""Role permissions shared by every app (API.md §1 roles)."""
+"""Role permissions shared by every app (docs/api-guide.md#roles)."""
 
 from __future__ import annotations
 

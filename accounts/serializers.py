@@ -35,7 +35,7 @@ def _check_password_strength(password: str, user: User) -> None:
 
 
 class UserSerializer(FastRepresentation, serializers.ModelSerializer):
-    """The user representation of API.md §3 (never the password hash)."""
+    """The user representation of docs/api-guide.md#accounts (never the password hash)."""
 
     class Meta:
         model = User

@@ -1,4 +1,4 @@
-"""Login throttling shared by every server process (API.md §3).
+"""Login throttling shared by every server process (docs/api-guide.md#accounts).
 
 Failures live in the ``LoginFailure`` table. After ``LOGIN_FAILURE_LIMIT`` failures for one
 account, or from one client address, inside ``LOGIN_FAILURE_WINDOW_SECONDS``, every further

@@ -1,4 +1,4 @@
-"""Accounts endpoints (API.md §3): thin views over the services and selectors."""
+"""Accounts endpoints (docs/api-guide.md#accounts): thin views over the services and selectors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Weak ETags from a ``version`` column and ``If-Match`` preconditions (API.md §1)."""
+"""Weak ETags from a ``version`` column and ``If-Match`` preconditions (docs/api-guide.md#optimistic-concurrency)."""
 
 from __future__ import annotations
 

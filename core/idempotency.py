@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` for POST views (API.md §1 Idempotency), reusable by any app.
+"""``Idempotency-Key`` for POST views (docs/api-guide.md#idempotency), reusable by any app.
 
 Decorate a DRF handler (``post``/``create``) with :func:`idempotent`. The key is scoped to
 user + method + path. The scope row is claimed (inserted and committed) *before* the handler

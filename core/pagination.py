@@ -59,7 +59,7 @@ def _positive_int(request: Request, name: str, default: int, maximum: int | None
 
 
 class Pagination(BasePagination):
-    """Both modes of API.md §1; a view chooses nothing, the query string does."""
+    """Both modes of docs/api-guide.md#pagination; a view chooses nothing, the query string does."""
 
     def __init__(self) -> None:
         self.mode = "page"

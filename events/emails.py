@@ -201,7 +201,7 @@ BUILDERS: dict[str, Callable[[Event], list[EmailMessage | None]]] = {
 
 
 def queue_for_event(event: Event) -> list[EmailMessage]:
-    """The emails a domain event sends (API.md §7), as outbox rows in the event's transaction."""
+    """The emails a domain event sends (docs/api-guide.md#events-webhooks-audit-email), as outbox rows in the event's transaction."""
     builder = BUILDERS.get(event.type)
     if builder is None:
         return []

@@ -1,4 +1,4 @@
-"""Staff-only access for the whole events API (API.md §1: citizens get 403 on every URL here).
+"""Staff-only access for the whole events API (docs/api-guide.md#roles: citizens get 403 on every URL here).
 
 ``events`` may not import ``accounts`` (import-linter), so it reads the role flag the user
 model exposes instead of reusing ``accounts.permissions.IsStaff``.

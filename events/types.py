@@ -1,4 +1,4 @@
-"""The domain event types of API.md §7 and the subscription patterns that select them."""
+"""The domain event types of docs/api-guide.md#events-webhooks-audit-email and the subscription patterns that select them."""
 
 from __future__ import annotations
 

@@ -160,7 +160,7 @@ class ExpedienteHistoryView(ExpedienteScopedMixin, generics.ListAPIView):
     resource_name = "Expediente"
     filter_backends = [ValidatedOrderingFilter]
     ordering = ["created_at", "id"]
-    # created_at is valid in both modes on every list (API.md §1), newest first included.
+    # created_at is valid in both modes on every list (docs/api-guide.md#pagination), newest first included.
     ordering_fields = ["created_at"]
 
     def get_queryset(self):

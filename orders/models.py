@@ -1,4 +1,4 @@
-"""Catalog, cart and orders (API.md §5)."""
+"""Catalog, cart and orders (docs/api-guide.md#catalog-cart-orders)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Shapes of the catalog, cart and order resources (API.md §5)."""
+"""Shapes of the catalog, cart and order resources (docs/api-guide.md#catalog-cart-orders)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ urlpatterns = [
     re_path(r"^cart/items/(?P<product_id>[0-9]+)/?$", views.CartItemView.as_view(), name="cart-item"),
     re_path(
         # Any action word reaches the view: one outside the workflow table is a 409, like any
-        # other step the order cannot take (API.md §5 "Anything else").
+        # other step the order cannot take (docs/api-guide.md#order-workflow).
         r"^orders/(?P<pk>[0-9]+)/(?P<action>[A-Za-z0-9_-]{1,50})/?$",
         views.OrderTransitionView.as_view(),
         name="order-transition",

@@ -1,4 +1,4 @@
-"""Thin views over orders.services and orders.selectors (API.md §5)."""
+"""Thin views over orders.services and orders.selectors (docs/api-guide.md#catalog-cart-orders)."""
 
 from __future__ import annotations
 

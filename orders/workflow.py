@@ -1,4 +1,4 @@
-"""The order state machine as data (API.md §5): action -> allowed sources, target, who may take it."""
+"""The order state machine as data (docs/api-guide.md#order-workflow): action -> allowed sources, target, who may take it."""
 
 from __future__ import annotations
 

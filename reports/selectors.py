@@ -1,4 +1,4 @@
-"""The dashboard (API.md §8): the counters the database keeps, read in one query.
+"""The dashboard (docs/api-guide.md#dashboard): the counters the database keeps, read in one query.
 
 Counting a million rows per request (``GROUP BY estado``, ``GROUP BY status`` with ``SUM(total)``)
 is a scan of each table, a few hundred milliseconds under load. Triggers keep exact counts per

@@ -1,4 +1,4 @@
-"""The payment provider's HTTP client (API.md §6 "Provider").
+"""The payment provider's HTTP client (docs/api-guide.md#payment-provider).
 
 One class over ``requests``: connect/read timeouts, retries of 502/503/504, timeouts and
 connection errors (3 attempts in all, exponential backoff, ``Retry-After`` honoured up to a cap,

@@ -1,4 +1,4 @@
-"""Payments and checkout endpoints (API.md §5 checkout, §6)."""
+"""Payments and checkout endpoints (docs/api-guide.md#checkout, docs/api-guide.md#payments)."""
 
 from __future__ import annotations
 

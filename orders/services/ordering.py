@@ -175,7 +175,7 @@ def transition_order(*, actor: Any, order_id: int, action: str, expected_version
         is_staff = is_staff_user(actor)
         is_owner = order.user_id == actor.pk
         if step is None:
-            # Not in the table at all: "anything else" of API.md §5, judged like any other step.
+            # Not in the table at all: "anything else" of docs/api-guide.md#order-workflow, judged like any other step.
             raise InvalidTransition(
                 _("Cannot %(action)s an order: no such action") % {"action": action},
                 allowed=allowed_actions(order.status, is_staff=is_staff, is_owner=is_owner),

@@ -1,4 +1,4 @@
-"""Webhooks through a real Celery worker on Redis to a real HTTP receiver (docs/api-guide.md, webhooks)."""
+"""Webhooks through a real Celery worker on Redis to a real HTTP receiver (docs/api-guide.md#events-webhooks-audit-email)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The purchase journey and checkout's all-or-nothing rules (docs/api-guide.md, checkout)."""
+"""The purchase journey and checkout's all-or-nothing rules (docs/api-guide.md#checkout)."""
 
 from decimal import Decimal
 
