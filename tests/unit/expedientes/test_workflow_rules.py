@@ -7,12 +7,14 @@ from types import SimpleNamespace
 
 import pytest
 
+from accounts.permissions import is_staff_user
+from core.workflow import may_take
 from expedientes.models import Estado
 from expedientes.workflow import (
     TRANSITIONS,
     Who,
     allowed_targets,
-    may_take,
+    is_owner,
     path_to,
     rule_for,
     targets_for,
@@ -38,7 +40,7 @@ clerk = SimpleNamespace(pk=3, is_authenticated=True, is_staff_role=True)
     ],
 )
 def test_may_take_follows_the_rule_and_the_caller(rule, user, owner_id, expected):
-    assert may_take(rule, user, owner_id) is expected
+    assert may_take(rule, is_staff=is_staff_user(user), is_owner=is_owner(user, owner_id)) is expected
 
 
 def test_an_anonymous_caller_is_offered_nothing():

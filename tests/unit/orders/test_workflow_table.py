@@ -37,7 +37,7 @@ def test_rejected_and_cancelled_give_the_stock_back():
 )
 def test_may_take(who, is_staff, is_owner, expected):
     step = Step(frozenset({OrderStatus.PENDING}), OrderStatus.CONFIRMED, who)
-    assert may_take(step, is_staff=is_staff, is_owner=is_owner) is expected
+    assert may_take(step.who, is_staff=is_staff, is_owner=is_owner) is expected
 
 
 @pytest.mark.parametrize(
