@@ -9,7 +9,6 @@ import pytest
 from django.test import Client
 
 from expedientes.models import Expediente
-from tests.support.admin import CHANGELIST, change_url, messages_of  # noqa: F401  (test_expedientes_admin.py)
 from tests.support.expedientes import expediente_factory
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from events.models import AuditEvent
 from expedientes.models import Estado
-from tests.integration.admin.conftest import CHANGELIST
+from tests.support.admin import CHANGELIST
 
 pytestmark = pytest.mark.django_db
 

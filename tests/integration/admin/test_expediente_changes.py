@@ -7,7 +7,7 @@ import pytest
 
 from events.models import AuditEvent, Event
 from expedientes.models import Documento, Estado, Expediente
-from tests.integration.admin.conftest import CHANGELIST, change_url, messages_of
+from tests.support.admin import CHANGELIST, change_url, messages_of
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from expedientes import services
 from expedientes.models import Documento, Estado, Expediente
-from tests.integration.admin.conftest import CHANGELIST
+from tests.support.admin import CHANGELIST
 
 pytestmark = pytest.mark.django_db
 

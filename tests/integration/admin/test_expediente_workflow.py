@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission
 from events.models import AuditEvent, Event
 from expedientes import services
 from expedientes.models import Estado, Expediente
-from tests.integration.admin.conftest import CHANGELIST, change_url, messages_of
+from tests.support.admin import CHANGELIST, change_url, messages_of
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 
 from events.models import AuditEvent, Event
 from expedientes.models import Estado
-from tests.integration.expedientes.conftest import URL, detail_url
+from tests.support.expedientes import URL, detail_url
 
 pytestmark = pytest.mark.django_db
 
