@@ -177,7 +177,10 @@ def _reads_a_subquery(node: Any) -> bool:
 
 def _cached_count(queryset: QuerySet, tables: list[str]) -> int:
     inner, params = queryset.order_by().values_list("pk").query.sql_with_params()
-    statement = hashlib.sha256(f"{queryset.db}\x00{inner}\x00{params!r}".encode()).hexdigest()
+    database = connections[queryset.db].settings_dict
+    # Which database too: two of them (staging and production, say) may share one Redis.
+    where = f"{database.get('HOST')}:{database.get('PORT')}/{database.get('NAME')}"
+    statement = hashlib.sha256(f"{where}\x00{inner}\x00{params!r}".encode()).hexdigest()
     # The versions and, in the same snapshot, the count: at once in a transaction that has written
     # (the cache is not for it), else only when the cache does not have it (PostgreSQL runs a
     # subquery no branch asks for not at all). So a request costs one statement here as before.
