@@ -43,6 +43,19 @@ def count(queryset: QuerySet) -> int:
     return _cached_count(queryset, tables)
 
 
+def _plain(query: Query) -> bool:
+    """No union, ``DISTINCT``, slice, grouping or raw SQL: its count is a count of its rows."""
+    return not (
+        query.combinator
+        or query.distinct
+        or query.low_mark
+        or query.high_mark is not None
+        or query.group_by is not None
+        or query.extra
+        or query.is_empty()
+    )
+
+
 # --- 1. the counters ------------------------------------------------------------------------------
 
 
@@ -109,15 +122,7 @@ def exact_count(queryset: QuerySet) -> int | None:
     specs = tallies.specs_for(model._meta.db_table)
     if not specs:
         return None
-    if (
-        query.combinator
-        or query.distinct
-        or query.low_mark
-        or query.high_mark is not None
-        or query.group_by is not None
-        or query.extra
-        or query.is_empty()
-    ):
+    if not _plain(query):
         return None
     base_alias = query.base_table or model._meta.db_table
     if any(alias != base_alias and query.alias_refcount.get(alias) for alias in query.alias_map):
@@ -148,16 +153,7 @@ def exact_count(queryset: QuerySet) -> int | None:
 def versioned_tables(queryset: QuerySet) -> list[str] | None:
     """The tables a count of ``queryset`` reads, when each is versioned and nothing else is read."""
     query = queryset.query
-    if (
-        query.combinator
-        or query.distinct
-        or query.low_mark
-        or query.high_mark is not None
-        or query.group_by is not None
-        or query.extra
-        or query.is_empty()
-        or _reads_a_subquery(query.where)
-    ):
+    if not _plain(query) or _reads_a_subquery(query.where):
         return None
     tables = {join.table_name for join in query.alias_map.values()} or {queryset.model._meta.db_table}
     if not all(versions.is_versioned(table) for table in tables):
