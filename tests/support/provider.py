@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -16,6 +15,8 @@ class FakeProvider:
         self.calls: list[dict[str, Any]] = []
         self.script: dict[str, list[str]] = {"charges": ["ok"], "refunds": ["ok"]}
         self.lock = threading.Lock()
+        # A "slow" answer waits for this (set on close): later than any client timeout, without a fixed pause.
+        self.released = threading.Event()
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -47,7 +48,7 @@ class FakeProvider:
 
     def answer(self, kind: str, behaviour: str, body: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
         if behaviour == "slow":
-            time.sleep(1.0)
+            self.released.wait(timeout=30)
             behaviour = "ok"
         if behaviour.isdigit():
             return int(behaviour), {"error": behaviour}, {}
@@ -71,5 +72,6 @@ class FakeProvider:
         return [call for call in self.calls if call["path"].endswith("/charges")]
 
     def close(self) -> None:
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
