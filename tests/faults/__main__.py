@@ -39,9 +39,11 @@ from typing import Any
 from scripts import local_topology
 from tests.bench import processes
 from tests.bench.receiver import ReceiverClient
+from tests.faults import report
 from tests.faults.checks import checks
+from tests.faults.load import Load, database_outage, kill_worker, restart_redis
 from tests.faults.postgres import OwnPostgres
-from tests.faults.probes import http, is_unavailable_problem, locust_figures, poll_until
+from tests.faults.probes import http, locust_figures
 from tests.faults.topology import ENDPOINTS, INITIAL_STOCK, PASSWORD, Topology, drain, make_endpoints, seed
 
 PROJECT_DIR = processes.PROJECT_DIR
@@ -73,15 +75,6 @@ TOPOLOGY_ENV = {
 
 def log(message: str) -> None:
     print(f"e2e-faults: {message}", flush=True)
-
-
-# --- PostgreSQL of its own --------------------------------------------------------------------------
-
-
-# --- HTTP probes ---------------------------------------------------------------------------------------
-
-
-# --- the run ---------------------------------------------------------------------------------------------
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -152,8 +145,11 @@ def _run(args: argparse.Namespace, logs: Path, cleanup: contextlib.ExitStack) ->
     redis_dir.mkdir(exist_ok=True)
     redis_argv = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""]
     redis_argv += ["--appendonly", "yes", "--dir", str(redis_dir)]
-    redis_ready = "Ready to accept connections"
-    live["redis"] = processes.start(redis_argv, logs / "redis.log", ready=redis_ready, timeout=30)
+
+    def start_redis() -> None:
+        live["redis"] = processes.start(redis_argv, logs / "redis.log", ready="Ready to accept connections", timeout=30)
+
+    start_redis()
     # The receiver takes a while to answer (250 ms), so the workers are busy, mostly mid-attempt, when one is killed.
     receiver_argv = [sys.executable, "-m", "tests.bench.webhooks", "receiver", str(receiver_port), "250"]
     live["receiver"] = processes.start(receiver_argv, logs / "receiver.log", ready="receiver ready", timeout=30)
@@ -176,84 +172,30 @@ def _run(args: argparse.Namespace, logs: Path, cleanup: contextlib.ExitStack) ->
 
     log(f"load: {args.users} users for {args.seconds} s (locust, headless)")
     errors_path = logs / "errors.jsonl"
-    locust_env = {
-        **os.environ,
+    load_env = {
         "FAULTS_FIXTURE": str(logs / "fixture.json"),
         "FAULTS_ACKS": str(acks_path),
         "FAULTS_ERRORS": str(errors_path),
     }
-    locust_argv = [str(PROJECT_DIR / ".venv" / "bin" / "locust"), "-f", "tests/faults/locustfile.py", "--headless"]
-    locust_argv += ["-u", str(args.users), "-r", str(args.users), "-t", f"{args.seconds}s", "--host", base]
-    locust_argv += ["--csv", str(logs / "locust"), "--only-summary", "--stop-timeout", "5", "--loglevel", "WARNING"]
-    with (logs / "locust.log").open("wb") as out:
-        locust = live["locust"] = subprocess.Popen(
-            locust_argv, cwd=PROJECT_DIR, env=locust_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    t0 = time.monotonic()
+    load = Load(base, args.users, args.seconds, logs, load_env)
+    live["locust"] = load.process
 
-    def under_load(seconds: float) -> None:
-        """Let the load run ``seconds`` more (a fault stays in place meanwhile); the load ending
-        first would put the faults outside it, so that stops the run."""
-        try:
-            locust.wait(timeout=max(0.0, seconds))
-        except subprocess.TimeoutExpired:
-            return
-        raise SystemExit(f"e2e-faults: the load ended early (locust exit {locust.returncode}); see {logs}")
-
-    def at(fraction: float) -> None:
-        under_load(t0 + fraction * args.seconds - time.monotonic())
-
-    at(0.18)
+    load.until(0.18)
     log("SIGKILL to worker1 (its whole process group)")
-    topology.kill("worker1")
-    faults.append({"fault": "SIGKILL worker1", "at_s": round(time.monotonic() - t0, 1)})
-    under_load(4)  # down as long as a supervisor takes to notice, then started again
-    topology.start("worker1")
-    faults[-1]["restarted_after_s"] = round(time.monotonic() - t0 - faults[-1]["at_s"], 1)
+    faults.append(kill_worker(load, topology, "worker1"))
 
-    at(0.38)
+    load.until(0.38)
     log("restarting Redis")
-    down = time.monotonic()
-    processes.stop(live.pop("redis"))
-    under_load(1)
-    live["redis"] = processes.start(redis_argv, logs / "redis.log", ready=redis_ready, timeout=30)
-    faults.append({"fault": "restart Redis", "at_s": round(down - t0, 1), "down_s": round(time.monotonic() - down, 1)})
+    faults.append(restart_redis(load, lambda: processes.stop(live.pop("redis")), start_redis))
 
-    at(0.58)
-    log(f"stopping PostgreSQL for {args.db_outage:g} s")
+    load.until(0.58)
+    log(f"stopping PostgreSQL for {args.db_outage:g} s, then starting it again")
     connections.close_all()
-    down, down_epoch = time.monotonic(), time.time()
-    pg.stop()
-    answers: list[tuple[int, str, Any]] = []
     targets = [base, f"http://127.0.0.1:{env['WEB1_PORT']}", f"http://127.0.0.1:{env['WEB2_PORT']}"]
-    while time.monotonic() - down < args.db_outage:
-        for target in targets:
-            answers.append(http("GET", f"{target}/api/v1/expedientes", token))
-            answers.append(http("POST", f"{target}/api/v1/expedientes", token, {"numero": "X-1", "solicitante": "x"}))
-        under_load(0.5)  # a round of probes every half second of the outage
-    ready = http("GET", f"{base}/health/ready")
-    log("starting PostgreSQL again")
-    pg.start()
-    up = time.monotonic()
-    recovered_after = None
-    if poll_until(lambda: http("GET", f"{base}/api/v1/expedientes", token)[0] == 200, 60, every=0.2):
-        recovered_after = round(time.monotonic() - up, 2)
-    recovered_epoch = time.time()
-    faults.append(
-        {
-            "fault": "restart PostgreSQL",
-            "at_s": round(down - t0, 1),
-            "down_s": round(up - down, 1),
-            "probes": len(answers),
-            "answered_503_problem": sum(is_unavailable_problem(answer) for answer in answers),
-            "other_answers": dict(Counter(f"{a[0]} {a[1]}" for a in answers if not is_unavailable_problem(a))),
-            "health_ready_during_outage": {"status": ready[0], "body": ready[2]},
-            "recovered_after_s": recovered_after,
-        }
-    )
+    faults.append(database_outage(load, pg, targets, token, args.db_outage))
+    down_epoch, recovered_epoch = faults[-1].pop("down_epoch"), faults[-1].pop("recovered_epoch")
 
-    locust.wait(timeout=args.seconds + 120)
-    load_seconds = time.monotonic() - t0
+    load_seconds = load.finish()
     log("load done; waiting for the outbox to drain")
     drain_started = time.monotonic()
     drained = drain(timeout=240)
@@ -305,20 +247,7 @@ def main(argv: list[str]) -> int:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"e2e-faults-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    load, webhooks, emails, stock = result["load"], result["webhooks"], result["emails"], result["stock_and_payments"]
-    print(
-        f"\nrequests {load['requests']} (served {load['served']}, error ratio {load['error_ratio']}), "
-        f"p50 {load['p50_ms']:g} ms, p99 {load['p99_ms']:g} ms, {load['requests_per_second']} req/s\n"
-        f"events {result['changes']['events']}, webhook deliveries checked {webhooks['expected']} "
-        f"(received {webhooks['received']}, lost {webhooks['lost']}, duplicates {webhooks['duplicates']}), "
-        f"emails checked {emails['expected']} (lost {emails['lost']}, duplicates {emails['duplicates']})\n"
-        f"units sold {stock['units_sold']}, oversold units {stock['oversold_units']}, "
-        f"paid orders {stock['paid_orders']} (without payment {stock['paid_orders_without_payment']})\n"
-        f"faults: {json.dumps(result['faults'], default=str)}\n"
-        f"runtime {result['timings_s']['total']} s; results: {path.relative_to(PROJECT_DIR)}"
-    )
-    for name, ok in result["checks"].items():
-        print(f"  {'PASS' if ok else 'FAIL'}  {name}")
+    print(report.summary(result, str(path.relative_to(PROJECT_DIR))))
     return 0 if result["passed"] else 1
 
 
