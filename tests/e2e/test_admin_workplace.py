@@ -5,14 +5,14 @@ Assertions are on what the page shows: the list, the badge, the flash message, t
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
 from tests.support.e2e import admin_login
+from tests.support.http_server import LoopbackServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -146,13 +146,10 @@ def receiver() -> Iterator[dict[str, Any]]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state["url"] = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server = LoopbackServer(Handler).start()
+    state["url"] = f"{server.url}/hook"
     yield state
-    server.shutdown()
-    server.server_close()
+    server.close()
 
 
 @pytest.fixture

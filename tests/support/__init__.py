@@ -6,6 +6,7 @@
 - ``e2e``: live servers and workers (database URL, polling, the Celery broker, admin login).
 - ``expedientes``: expediente URLs and a factory that walks one to any estado.
 - ``fakes``: a fake DNS for the webhook tests (no name is ever resolved over the network).
+- ``http_server``: a loopback HTTP server in a thread, for the fakes of a provider or a receiver.
 - ``files``: real file bytes (PNG, PDF) and the storage backends' settings.
 - ``metrics``: ``GET /metrics`` parsed as Prometheus would.
 - ``openapi``: responses checked against the generated OpenAPI document.

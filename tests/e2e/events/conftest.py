@@ -17,7 +17,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ import redis
 from django.db import connection
 
 from tests.support.e2e import BROKER_URL, broker, database_url
+from tests.support.http_server import LoopbackServer
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 
@@ -105,16 +106,12 @@ def receiver() -> Iterator[Receiver]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    server = LoopbackServer(Handler).start()
+    state.base_url = server.url
     yield state
     for event in state.hold.values():
         event.set()
-    server.shutdown()
-    server.server_close()
+    server.close()
 
 
 # --- the broker -----------------------------------------------------------------------------------

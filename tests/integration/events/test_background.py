@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ from core.request_context import get_request_id
 from events import background, transport
 from events.models import EmailMessage, WebhookAttempt, WebhookDelivery
 from events.services import create_endpoint
+from tests.support.http_server import LoopbackServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,14 +71,11 @@ def slow_receiver() -> Iterator[SlowReceiver]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server = LoopbackServer(Handler).start()
+    state.url = f"{server.url}/hook"
     yield state
     state.release.set()
-    server.shutdown()
-    server.server_close()
+    server.close()
 
 
 SENDERS: list[tuple[str, str]] = []  # (what, thread name)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import socket
 import ssl
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ import requests
 import trustme
 
 from events import ssrf, transport
+from tests.support.http_server import LoopbackServer
 
 pytestmark = pytest.mark.django_db
 
@@ -54,17 +54,15 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer((address, port), Handler)
-        self.server.daemon_threads = True
+        self.server = LoopbackServer(Handler, address, port)
         if tls is not None:
             tls.sni_callback = lambda sock, name, context: self.sni.append(name)  # type: ignore[assignment,misc]
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
-        self.port = int(self.server.server_address[1])
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.port = self.server.port
+        self.server.start()
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 @pytest.fixture

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
 from events import transport
+from tests.support.http_server import LoopbackServer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_sessions")]
 
@@ -37,15 +38,11 @@ def local_receiver() -> Iterator[dict[str, Any]]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state["url"] = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    state["port"] = server.server_address[1]
+    server = LoopbackServer(Handler).start()
+    state["url"] = f"{server.url}/hook"
+    state["port"] = server.port
     yield state
-    server.shutdown()
-    server.server_close()
+    server.close()
 
 
 def test_attempts_to_one_receiver_share_a_connection(local_receiver, settings):
