@@ -26,7 +26,7 @@ def provider(settings):
     settings.PAYMENT_PROVIDER_URL = fake.url + "/"
     settings.PAYMENT_PROVIDER_API_KEY = "sk_test_contract"
     settings.PAYMENT_PROVIDER_BACKOFF_SECONDS = 0.01
-    settings.PAYMENT_PROVIDER_READ_TIMEOUT = 0.5
+    settings.PAYMENT_PROVIDER_READ_TIMEOUT = 0.25
     yield fake
     fake.close()
 
