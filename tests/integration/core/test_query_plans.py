@@ -150,26 +150,35 @@ def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).upper()
 
 
+@pytest.fixture(scope="module")
+def folded(big_tables: None, django_db_blocker: Any) -> list[tuple[int, str]]:
+    """Every expediente's searched columns, folded in Python and joined by a line break (no term holds
+    one, so a term is in the joined text exactly when it is in one of the columns)."""
+    with django_db_blocker.unblock():
+        rows = Expediente.objects.values_list("pk", "numero", "solicitante", "concepto")
+        return [(pk, "\n".join(_fold(field) for field in fields)) for pk, *fields in rows]
+
+
 @pytest.mark.parametrize(
     "text", ["ñ", "AN", "Ía", "01", "-0", "ab quiñones", "Ñ garcía", "%", "_", "\\", "gar%ía", "gar_ia", "arc%"]
 )
-def test_expedientes_search_short_terms_are_still_correct(staff: User, text: str) -> None:
+def test_expedientes_search_short_terms_are_still_correct(
+    staff: User, folded: list[tuple[int, str]], text: str
+) -> None:
     """Terms without a trigram take the unindexed path: same answers, case and accents ignored; LIKE's
     wildcards and escape in a term are plain characters on both paths."""
-    rows = Expediente.objects.values_list("pk", "numero", "solicitante", "concepto")
-    expected = {
-        pk for pk, *fields in rows if all(any(_fold(term) in _fold(field) for field in fields) for term in text.split())
-    }
+    expected = {pk for pk, fields in folded if all(_fold(term) in fields for term in text.split())}
     assert set(search_expedientes(Expediente.objects.all(), text).values_list("pk", flat=True)) == expected
 
 
 @pytest.mark.parametrize(
     "text", ["EXP-2024-0012345", "2024-00123", "exp-2024", "obra-menor", "josé-garcía", "100%-obra", "Licencia-de"]
 )
-def test_expedientes_search_terms_of_several_words_are_correct(staff: User, text: str) -> None:
+def test_expedientes_search_terms_of_several_words_are_correct(
+    staff: User, folded: list[tuple[int, str]], text: str
+) -> None:
     """Such a term gives the index its long words only (or its longest), and is checked whole after."""
-    rows = Expediente.objects.values_list("pk", "numero", "solicitante", "concepto")
-    expected = {pk for pk, *fields in rows if any(_fold(text) in _fold(field) for field in fields)}
+    expected = {pk for pk, fields in folded if _fold(text) in fields}
     assert set(search_expedientes(Expediente.objects.all(), text).values_list("pk", flat=True)) == expected
 
 
