@@ -11,6 +11,7 @@ import django_filters
 import django_filters.fields
 from django import forms
 from django.db.models import QuerySet
+from django.forms.utils import ErrorDict, ErrorList
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -131,6 +132,50 @@ class FilterSet(django_filters.FilterSet):
             if not any(isinstance(f, django_filters.filters.QuerySetRequestMixin) for f in self.filters.values()):
                 cls._shared_form_class = form_class  # type: ignore[attr-defined]
         return form_class
+
+    @property
+    def form(self) -> Any:
+        """A :class:`QueryStringForm` over the shared form class when it does what a plain form
+        does (no prefix, no ``clean`` methods); else django-filter's form."""
+        if not hasattr(self, "_form"):
+            form_class = self.get_form_class()
+            if self.is_bound and self.form_prefix is None and _plain_form(form_class):
+                self._form = QueryStringForm(form_class, self.data)
+            else:
+                self._form = super().form
+        return self._form
+
+
+def _plain_form(form_class: type[forms.Form]) -> bool:
+    return (
+        form_class.clean is forms.Form.clean
+        and form_class._post_clean is forms.Form._post_clean
+        and not any(hasattr(form_class, f"clean_{name}") for name in form_class.base_fields)
+    )
+
+
+class QueryStringForm:
+    """What a FilterSet asks of its form (``is_valid()``, ``errors``, ``cleaned_data``), computed as
+    Django's form computes it (each field's widget reads the query string, the field cleans the
+    value) from the form class's own fields, without copying them per request, and only for the
+    parameters the query string holds: a filter handed an empty value filters nothing, so an
+    optional parameter that is absent is left out instead of cleaned to nothing.
+    """
+
+    def __init__(self, form_class: type[forms.Form], data: Any) -> None:
+        self.cleaned_data: dict[str, Any] = {}
+        self.errors = ErrorDict()
+        for name, field in form_class.base_fields.items():
+            widget = field.widget
+            if not field.required and widget.value_omitted_from_data(data, {}, name):
+                continue
+            try:
+                self.cleaned_data[name] = field.clean(widget.value_from_datadict(data, {}, name))
+            except forms.ValidationError as error:
+                self.errors[name] = ErrorList(error.error_list)
+
+    def is_valid(self) -> bool:
+        return not self.errors
 
 
 class QueryFilterBackend(DjangoFilterBackend):

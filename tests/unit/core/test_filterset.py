@@ -1,11 +1,57 @@
-"""core.filters.FilterSet: each request gets its own filters, the form class is built once per class."""
+"""core.filters.FilterSet: each request gets its own filters, the form class is built once per class, and the
+query string is validated as Django's form of that class validates it."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+from django.core.exceptions import EmptyResultSet
 from django.http import QueryDict
 
+from accounts.filters import UserFilter
+from core.filters import FilterSet, QueryStringForm
+from events.filters import AuditEventFilter, DeliveryFilter, EndpointFilter, EventFilter
 from expedientes.filters import ExpedienteFilter
 from expedientes.models import Expediente
+from orders.filters import OrderFilter, ProductFilter
+from orders.payments.views import PaymentFilter
+
+FILTERSETS = [
+    UserFilter,
+    AuditEventFilter,
+    DeliveryFilter,
+    EndpointFilter,
+    EventFilter,
+    ExpedienteFilter,
+    OrderFilter,
+    ProductFilter,
+    PaymentFilter,
+]
+# Per parameter: good values, bad values, blanks and whitespace; each tried alone and all at once.
+VALUES = [
+    "",
+    " ",
+    "1",
+    "-3",
+    "1.5",
+    "1e3",
+    "99999999999999999999",
+    "abc",
+    "true",
+    "False",
+    "maybe",
+    "iniciado",
+    "iniciado,aprobado",
+    "iniciado,nope",
+    ",",
+    "pending",
+    "2024-01-01T00:00:00Z",
+    "2024-01-01",
+    "2024-13-01T00:00:00Z",
+    "garcía",
+    "\x00",
+]
 
 
 def test_each_filterset_has_its_own_filters_bound_to_it_and_shares_one_form_class() -> None:
@@ -29,4 +75,49 @@ def test_forms_stay_per_request_and_validate_as_before() -> None:
     assert good.form.cleaned_data["estado"] == ["iniciado", "aprobado"]
     assert not bad.is_valid()
     assert set(bad.errors) == {"estado", "owner"}
-    assert good.form.fields is not bad.form.fields
+
+
+def _django_form(filterset: FilterSet) -> Any:
+    return filterset.get_form_class()(filterset.data)
+
+
+def _outcome(form: Any, present: set[str]) -> tuple[Any, ...]:
+    errors = {
+        name: [(e.message % (e.params or ()), e.code) for e in errors.as_data()] for name, errors in form.errors.items()
+    }
+    # Django's form cleans absent parameters too (to an empty value, which filters nothing).
+    cleaned = {name: value for name, value in form.cleaned_data.items() if name in present} if not errors else {}
+    return form.is_valid(), errors, cleaned
+
+
+@pytest.mark.parametrize("filterset_class", FILTERSETS, ids=lambda cls: cls.__name__)
+def test_the_query_string_form_answers_what_djangos_form_answers(filterset_class: type[FilterSet]) -> None:
+    names = list(filterset_class.base_filters)
+    queries = [QueryDict("")]
+    for name in names:
+        for value in VALUES:
+            query = QueryDict(mutable=True)
+            query[name] = value
+            queries.append(query)
+    for value in VALUES:
+        query = QueryDict(mutable=True)
+        for name in names:
+            query[name] = value
+        queries.append(query)
+    model = filterset_class._meta.model
+    for query in queries:
+        filterset = filterset_class(query, queryset=model.objects.all())
+        assert isinstance(filterset.form, QueryStringForm)
+        present = set(query)
+        assert _outcome(filterset.form, present) == _outcome(_django_form(filterset), present), query
+        if filterset.is_valid():
+            reference = filterset_class(query, queryset=model.objects.all())
+            reference._form = _django_form(reference)
+            assert _sql(filterset.qs) == _sql(reference.qs), query
+
+
+def _sql(queryset: Any) -> str:
+    try:
+        return str(queryset.query)
+    except EmptyResultSet:  # a filter that can match nothing (an id past any column)
+        return "nothing"
