@@ -8,6 +8,7 @@ Anything else keeps the field's own ``to_representation``, so the output is DRF'
 from __future__ import annotations
 
 import datetime
+import decimal
 import operator
 from collections.abc import Callable
 from typing import Any
@@ -50,6 +51,26 @@ def _datetime_converter(field: fields.DateTimeField) -> Callable[[Any], Any]:
         return slow(value)
 
     convert.wire_passthrough = True  # type: ignore[attr-defined]
+    return convert
+
+
+def _decimal_converter(field: fields.DecimalField) -> Callable[[Any], Any]:
+    slow = field.to_representation
+    coerce = getattr(field, "coerce_to_string", fields.api_settings.COERCE_DECIMAL_TO_STRING)
+    if not coerce or field.localize or field.decimal_places is None:
+        return slow
+    places = -field.decimal_places
+    digits = field.max_digits
+
+    def convert(value: Any) -> Any:
+        # DRF quantizes to the field's places, then formats with "f". A numeric column's value has
+        # its places already (quantizing is the identity), so only formatting is left.
+        if value.__class__ is decimal.Decimal:
+            sign, number, exponent = value.as_tuple()
+            if exponent == places and (digits is None or len(number) <= digits):
+                return format(value, "f")
+        return slow(value)
+
     return convert
 
 
@@ -100,6 +121,8 @@ def _converter(field: fields.Field, column_type: str | None = None) -> Callable[
         return checked
     if method is fields.DateTimeField.to_representation:
         return _datetime_converter(field)  # type: ignore[arg-type]
+    if method is fields.DecimalField.to_representation:
+        return _decimal_converter(field)  # type: ignore[arg-type]
     return field.to_representation
 
 
