@@ -66,7 +66,7 @@ def _decimal_converter(field: fields.DecimalField) -> Callable[[Any], Any]:
         # DRF quantizes to the field's places, then formats with "f". A numeric column's value has
         # its places already (quantizing is the identity), so only formatting is left.
         if value.__class__ is decimal.Decimal:
-            sign, number, exponent = value.as_tuple()
+            _sign, number, exponent = value.as_tuple()
             if exponent == places and (digits is None or len(number) <= digits):
                 return format(value, "f")
         return slow(value)
