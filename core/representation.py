@@ -234,6 +234,27 @@ class FastRepresentation(serializers.BaseSerializer):
             return self.wire_renderer()(instance)
         return self.renderer()(instance)
 
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> serializers.ListSerializer:
+        many = super().many_init(*args, **kwargs)
+        if type(many) is serializers.ListSerializer:  # a list_serializer_class of its own is left alone
+            many.__class__ = FastListSerializer
+        return many
+
+
+class FastListSerializer(serializers.ListSerializer):
+    """DRF's ListSerializer rendering a page with one renderer looked up per page, not per row
+    (a page of value rows is all :class:`Row` objects, as ``core.values.fetch_rows`` builds it)."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        rows = data.all() if isinstance(data, models.manager.BaseManager) else data
+        child = self.child
+        if isinstance(rows, list) and rows and rows[0].__class__ is Row:
+            render = child.wire_renderer()  # type: ignore[union-attr]
+        else:
+            render = child.to_representation  # type: ignore[union-attr]
+        return [render(row) for row in rows]
+
 
 def api_data(serializer: serializers.BaseSerializer) -> dict[str, Any]:
     """``serializer.data`` as the API writes it, whatever time zone is active: services build event

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, models
 from django.db.models.fields.reverse_related import ManyToOneRel, OneToOneRel
 
 from core.representation import FastRepresentation, Row, template_for
@@ -77,16 +78,34 @@ def _values_plan(
 def fetch_rows(queryset: models.QuerySet, plan: ValuesPlan) -> list[Row]:
     """The queryset's rows as :class:`Row` objects, nested lists attached: as many queries as
     ``prefetch_related`` would make, no model instance."""
-    columns = plan.columns
-    rows = [Row(dict(zip(columns, values, strict=True))) for values in queryset.values_list(*columns)]
+    rows = value_rows(queryset, plan.columns)
     if plan.children and rows:
         by_pk = {row.__dict__[queryset.model._meta.pk.attname]: row for row in rows}  # type: ignore[union-attr]
         for name, child_model, fk, child_columns in plan.children:
             groups: dict[Any, list[Row]] = {pk: [] for pk in by_pk}
-            related = child_model._default_manager.filter(**{f"{fk}__in": list(by_pk)})
-            for values in related.values_list(*child_columns):
-                child = Row(dict(zip(child_columns, values, strict=True)))
+            for child in value_rows(child_model._default_manager.filter(**{f"{fk}__in": list(by_pk)}), child_columns):
                 groups[child.__dict__[fk]].append(child)
             for pk, row in by_pk.items():
                 row.__dict__[name] = groups[pk]
     return rows
+
+
+def value_rows(queryset: models.QuerySet, columns: list[str]) -> list[Row]:
+    """``queryset.values_list(*columns)`` as :class:`Row` objects.
+
+    When no column needs a Python conversion after the driver's (Django's ``from_db_value``
+    converters: a JSON column, say), the compiled statement is run on the cursor and each row zipped
+    with its column names once, without the ORM's per-row iteration; else through ``values_list``.
+    """
+    query = queryset.values_list(*columns).query
+    compiler = query.get_compiler(using=queryset.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return []
+    if compiler.get_converters([column for column, _, _ in compiler.select]):
+        return [Row(dict(zip(columns, values, strict=True))) for values in queryset.values_list(*columns)]
+    names = [*query.extra_select, *query.values_select, *query.annotation_select]
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [Row(dict(zip(names, values, strict=True))) for values in cursor.fetchall()]

@@ -259,3 +259,20 @@ def test_value_rows_leave_datetimes_to_the_renderer_which_writes_them_as_drf_doe
     assert renderer.render(wire) == renderer.render(plain)
     with timezone.override(datetime.UTC):
         assert plain == drf_representation(serializer, queryset.get())
+
+
+@pytest.mark.parametrize("model", [Expediente, AuditEvent, Order], ids=lambda model: model.__name__)
+def test_value_rows_are_the_values_of_the_queryset(citizen, model):
+    """The cursor path (no column needs Django's converters) and the ORM path (a JSON column does)
+    give the rows ``.values()`` gives; a queryset that can match nothing gives none without a query."""
+    from core.values import value_rows
+
+    baker.make(Expediente, owner=citizen, _quantity=3)
+    baker.make(AuditEvent, entity_type="expediente", changes={"estado": ["iniciado", "en_revision"]}, _quantity=3)
+    baker.make(Order, user=citizen, total="12.50", _quantity=3)
+    columns = [field.attname for field in model._meta.concrete_fields if not field.generated]
+    queryset = model.objects.order_by("-pk")
+    assert [row.__dict__ for row in value_rows(queryset, columns)] == list(queryset.values(*columns))
+    with CaptureQueriesContext(connection) as captured:
+        assert value_rows(queryset.filter(pk__in=[]), columns) == []
+    assert len(captured) == 0
