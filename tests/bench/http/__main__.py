@@ -35,7 +35,7 @@ from typing import Any
 
 from tests.bench import processes
 from tests.bench.http.database import bench_fixtures, fill, prepare_database
-from tests.bench.http.scenarios import build_scenarios, rss_mix, selected
+from tests.bench.http.scenarios import build_scenarios, rare_numero, rss_mix, selected
 from tests.bench.http.server import gunicorn_workers, login, rss_kib, start_server
 from tests.bench.http.settings import CONNECTIONS, ROOT, RSS_REQUESTS, SECONDS, SIZES, WARMUP, WRK_THREADS
 from tests.bench.http.wrk import probe, run_wrk
@@ -169,9 +169,7 @@ def admin_changelists(clerk: Any, common: str) -> dict[str, float]:
     """
     from django.test import Client
 
-    from expedientes.models import Expediente
-
-    rare = Expediente.objects.order_by("id").values_list("numero", flat=True)[Expediente.objects.count() // 2]
+    rare = rare_numero()
 
     client = Client()
     client.force_login(clerk)

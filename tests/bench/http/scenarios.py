@@ -50,7 +50,7 @@ def build_scenarios(fx: dict[str, Any], tokens: dict[str, str]) -> list[Scenario
     bench = "/api/v1/bench"
     # A common surname of the seed (accent-free, so the search is accent-insensitive) and a rare numero.
     common = os.environ.get("SEARCH_COMMON", "garcia")
-    rare = Expediente.objects.order_by("id").values_list("numero", flat=True)[Expediente.objects.count() // 2]
+    rare = rare_numero()
     clerk_rows = Expediente.objects.count()
     detail_ids = list(Expediente.objects.filter(owner=fx["heavy"]).order_by("-id").values_list("id", flat=True)[:500])
     cursor = deep_cursor(clerk, clerk_rows)
@@ -212,3 +212,10 @@ def rss_mix(scenarios: list[Scenario]) -> list[tuple[str, str, str, str]]:
     for i in range(max(len(sc.lines) for sc in reads)):
         mix += [sc.lines[i % len(sc.lines)] for sc in reads]
     return mix
+
+
+def rare_numero() -> str:
+    """The numero of the middle expediente (by id): one row matches it."""
+    from expedientes.models import Expediente
+
+    return str(Expediente.objects.order_by("id").values_list("numero", flat=True)[Expediente.objects.count() // 2])
