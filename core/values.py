@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
-from django.db import connections, models
+from django.db import models
 from django.db.models.fields.reverse_related import ManyToOneRel, OneToOneRel
 
 from core.representation import FastRepresentation, Row, template_for
@@ -93,19 +92,7 @@ def fetch_rows(queryset: models.QuerySet, plan: ValuesPlan) -> list[Row]:
 def value_rows(queryset: models.QuerySet, columns: list[str]) -> list[Row]:
     """``queryset.values_list(*columns)`` as :class:`Row` objects.
 
-    When no column needs a Python conversion after the driver's (Django's ``from_db_value``
-    converters: a JSON column, say), the compiled statement is run on the cursor and each row zipped
-    with its column names once, without the ORM's per-row iteration; else through ``values_list``.
+    (Running the compiled statement on the cursor instead, without the ORM's per-row iteration, was
+    measured: no faster at 100 rows, slower at 20, the compilation costing what the iteration saved.)
     """
-    query = queryset.values_list(*columns).query
-    compiler = query.get_compiler(using=queryset.db)
-    try:
-        sql, params = compiler.as_sql()
-    except EmptyResultSet:
-        return []
-    if compiler.get_converters([column for column, _, _ in compiler.select]):
-        return [Row(dict(zip(columns, values, strict=True))) for values in queryset.values_list(*columns)]
-    names = [*query.extra_select, *query.values_select, *query.annotation_select]
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return [Row(dict(zip(names, values, strict=True))) for values in cursor.fetchall()]
+    return [Row(dict(zip(columns, values, strict=True))) for values in queryset.values_list(*columns)]

@@ -263,8 +263,8 @@ def test_value_rows_leave_datetimes_to_the_renderer_which_writes_them_as_drf_doe
 
 @pytest.mark.parametrize("model", [Expediente, AuditEvent, Order], ids=lambda model: model.__name__)
 def test_value_rows_are_the_values_of_the_queryset(citizen, model):
-    """The cursor path (no column needs Django's converters) and the ORM path (a JSON column does)
-    give the rows ``.values()`` gives; a queryset that can match nothing gives none without a query."""
+    """Value rows are the rows ``.values()`` gives (a JSON column's decoded, too); a queryset that can
+    match nothing gives none without a query."""
     from core.values import value_rows
 
     baker.make(Expediente, owner=citizen, _quantity=3)
