@@ -9,7 +9,6 @@ condition), explained with ``EXPLAIN (FORMAT JSON)``.
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections.abc import Iterator
 from typing import Any
@@ -29,6 +28,7 @@ from expedientes.models import Expediente
 from expedientes.selectors import expedientes_visible_to, search_expedientes
 from orders.filters import OrderFilter
 from orders.models import Order
+from tests.support.plans import committed_tables, explain, plan_nodes
 
 pytestmark = pytest.mark.integration
 
@@ -78,35 +78,21 @@ TABLES = "events_event, events_auditevent, orders_order, expedientes_expediente,
 @pytest.fixture(scope="module")
 def big_tables(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     """Committed once for the module (a rollback per test would re-insert them every time)."""
-    with django_db_blocker.unblock():
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
-            cursor.execute(FILL)
-            # Statistics from every row, not a random sample of them: the same plans on every run.
-            cursor.execute("SET default_statistics_target = 1000")
-            cursor.execute(f"VACUUM ANALYZE {TABLES}")
-            cursor.execute("RESET default_statistics_target")
+    with committed_tables(
+        django_db_blocker,
+        TABLES,
+        FILL,
+        # Statistics from every row, not a random sample of them: the same plans on every run.
+        "SET default_statistics_target = 1000",
+        f"VACUUM ANALYZE {TABLES}",
+        "RESET default_statistics_target",
+    ):
         yield
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
-
-
-def plan_nodes(queryset: QuerySet) -> list[dict[str, Any]]:
-    plan = json.loads(queryset.explain(format="json"))
-    nodes: list[dict[str, Any]] = []
-
-    def walk(node: dict[str, Any]) -> None:
-        nodes.append(node)
-        for child in node.get("Plans", []):
-            walk(child)
-
-    walk(plan[0]["Plan"])
-    return nodes
 
 
 def assert_indexed(queryset: QuerySet, *index_prefixes: str) -> list[dict[str, Any]]:
     """No sequential scan of a big table; when given, one of the indexes named is used."""
-    nodes = plan_nodes(queryset)
+    nodes = plan_nodes(queryset.explain(format="json"))
     seq = [node["Relation Name"] for node in nodes if node["Node Type"] == "Seq Scan"]
     assert not set(seq) & BIG_TABLES, f"sequential scan of {seq}: {nodes[0]}"
     if index_prefixes:
@@ -269,17 +255,7 @@ def test_the_webhook_claim_finds_due_deliveries_through_the_due_index(big_tables
     params = {"mine": [1], "more": 50, "now": now, "lease_until": now + timedelta(seconds=60), "lost": LOST}
     with connection.cursor() as cursor:
         cursor.execute(DELIVERIES)
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    nodes: list[dict[str, Any]] = []
-
-    def walk(node: dict[str, Any]) -> None:
-        nodes.append(node)
-        for child in node.get("Plans", []):
-            walk(child)
-
-    walk(plan[0]["Plan"])
+    nodes = explain(sql, params)
     scanned = [node.get("Relation Name") for node in nodes if node["Node Type"] == "Seq Scan"]
     assert "events_webhookdelivery" not in scanned, scanned
     assert "events_event" not in scanned, scanned

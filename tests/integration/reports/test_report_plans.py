@@ -7,7 +7,6 @@ parameters a request would send.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +15,7 @@ import pytest
 from django.db import connection
 
 from reports import daily, figures
+from tests.support.plans import committed_tables, explain
 
 pytestmark = pytest.mark.integration
 
@@ -86,17 +86,16 @@ TABLES = (
 @pytest.fixture(scope="module")
 def big_tables(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     """Committed once for the module (a rollback per test would re-insert them every time)."""
-    with django_db_blocker.unblock():
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
-            cursor.execute(FILL)
-            # Append-only tables are vacuumed by autovacuum as they grow (their visibility map is
-            # what lets a scan read the index alone); here, at once.
-            cursor.execute("VACUUM (ANALYZE) reports_expedientemove")
-            cursor.execute("VACUUM (ANALYZE) orders_order")
+    with committed_tables(
+        django_db_blocker,
+        TABLES,
+        FILL,
+        # Append-only tables are vacuumed by autovacuum as they grow (their visibility map is
+        # what lets a scan read the index alone); here, at once.
+        "VACUUM (ANALYZE) reports_expedientemove",
+        "VACUUM (ANALYZE) orders_order",
+    ):
         yield
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
 
 
 @pytest.fixture
@@ -116,22 +115,6 @@ def params(big_tables: None, db: None) -> dict[str, Any]:
         "cutoff": datetime.now(UTC) - timedelta(days=30),
         "limit": figures.OLDEST_SHOWN,
     }
-
-
-def explain(sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-        plan = cursor.fetchone()[0]
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    nodes: list[dict[str, Any]] = []
-
-    def walk(node: dict[str, Any]) -> None:
-        nodes.append(node)
-        for child in node.get("Plans", []):
-            walk(child)
-
-    walk(plan[0]["Plan"])
-    return nodes
 
 
 def assert_indexed(sql: str, params: dict[str, Any], *indexes: str) -> None:
