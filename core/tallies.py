@@ -142,6 +142,63 @@ def _row_values(specs: Sequence[TallySpec], record: str, sign: str) -> str:
     return "\n      UNION ALL ".join(parts)
 
 
+_EVENTS = ("insert", "delete", "update", "truncate")
+
+
+def counter_triggers_sql(
+    table: str, fn: str, *, inserted: str, deleted: str, updated: str, changed: str, truncated: str
+) -> str:
+    """The table locked against writes, then the four triggers (named ``{fn}_<event>``, as their
+    functions) that keep counters of ``table`` in step with it.
+
+    ``inserted`` and ``deleted`` are the statement-level functions' plpgsql over the transition tables
+    ``new_rows`` and ``old_rows``, ``updated`` the row-level function's over ``OLD`` and ``NEW`` (each
+    starting with a line break); the update trigger runs ``WHEN (changed)``; ``truncated`` is the one
+    statement run on ``TRUNCATE``.
+    """
+    return f"""
+LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE;
+
+CREATE FUNCTION {fn}_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN{inserted}
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION {fn}_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN{deleted}
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION {fn}_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN{updated}
+  RETURN NULL;
+END $$;
+
+CREATE FUNCTION {fn}_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  {truncated}
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER {fn}_insert AFTER INSERT ON {table}
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {fn}_insert();
+CREATE TRIGGER {fn}_delete AFTER DELETE ON {table}
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {fn}_delete();
+CREATE TRIGGER {fn}_update AFTER UPDATE ON {table}
+  FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION {fn}_update();
+CREATE TRIGGER {fn}_truncate AFTER TRUNCATE ON {table}
+  FOR EACH STATEMENT EXECUTE FUNCTION {fn}_truncate();
+"""
+
+
+def drop_counter_triggers_sql(table: str, fn: str) -> str:
+    """Drops what :func:`counter_triggers_sql` created (the counters' rows stay)."""
+    return "".join(
+        f"DROP TRIGGER IF EXISTS {fn}_{event} ON {table};\nDROP FUNCTION IF EXISTS {fn}_{event}();\n"
+        for event in _EVENTS
+    )
+
+
 def install_sql(table: str, specs: Sequence[TallySpec]) -> str:
     """Triggers that keep ``specs`` (all on ``table``) exact, then the counters of existing rows.
 
@@ -162,40 +219,16 @@ def install_sql(table: str, specs: Sequence[TallySpec]) -> str:
         + _row_values(specs, "NEW", "")
         + "\n    ) AS c (name, k1, k2, n, amount) GROUP BY name, k1, k2 HAVING SUM(n) <> 0 OR SUM(amount) <> 0"
     )
-    return f"""
-LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE;
-
-CREATE FUNCTION {fn}_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN{_upsert(_select_groups(specs, "new_rows", ""))}
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION {fn}_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN{_upsert(_select_groups(specs, "old_rows", "-"))}
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION {fn}_update() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN{_upsert(changes)}
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION {fn}_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  DELETE FROM {TABLE} WHERE name IN ({names});
-  RETURN NULL;
-END $$;
-
-CREATE TRIGGER {fn}_insert AFTER INSERT ON {table}
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {fn}_insert();
-CREATE TRIGGER {fn}_delete AFTER DELETE ON {table}
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {fn}_delete();
-CREATE TRIGGER {fn}_update AFTER UPDATE ON {table}
-  FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION {fn}_update();
-CREATE TRIGGER {fn}_truncate AFTER TRUNCATE ON {table}
-  FOR EACH STATEMENT EXECUTE FUNCTION {fn}_truncate();
-
-{_counts_from_rows(table, specs)}"""
+    triggers = counter_triggers_sql(
+        table,
+        fn,
+        inserted=_upsert(_select_groups(specs, "new_rows", "")),
+        deleted=_upsert(_select_groups(specs, "old_rows", "-")),
+        updated=_upsert(changes),
+        changed=changed,
+        truncated=f"DELETE FROM {TABLE} WHERE name IN ({names});",
+    )
+    return f"{triggers}\n{_counts_from_rows(table, specs)}"
 
 
 def _counts_from_rows(table: str, specs: Sequence[TallySpec]) -> str:
@@ -219,8 +252,4 @@ def uninstall_sql(table: str, specs: Sequence[TallySpec]) -> str:
     table = _ident(table)
     fn = f"tally_{table}"
     names = ", ".join(_literal(spec.name) for spec in specs)
-    drops = "\n".join(
-        f"DROP TRIGGER IF EXISTS {fn}_{event} ON {table};\nDROP FUNCTION IF EXISTS {fn}_{event}();"
-        for event in ("insert", "delete", "update", "truncate")
-    )
-    return f"{drops}\nDELETE FROM {TABLE} WHERE name IN ({names});\n"
+    return f"{drop_counter_triggers_sql(table, fn)}DELETE FROM {TABLE} WHERE name IN ({names});\n"

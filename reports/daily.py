@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from core.tallies import counter_triggers_sql, drop_counter_triggers_sql
+
 SLOTS = 16
 KINDS = ("arrival", "aprobado", "rechazado", "order")
 REVENUE = "('confirmed', 'approved', 'shipped', 'delivered')"
@@ -121,39 +123,15 @@ def _install(
 ) -> str:
     changed = " OR ".join(f"OLD.{col} IS DISTINCT FROM NEW.{col}" for col in watched)
     names = ", ".join(f"'{kind}'" for kind in kinds)
-    return f"""
-LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE;
-
-CREATE FUNCTION {fn}_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN{_upsert(select("new_rows", ""))}
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION {fn}_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN{_upsert(select("old_rows", "-"))}
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION {fn}_update() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN{_upsert(change)}
-  RETURN NULL;
-END $$;
-
-CREATE FUNCTION {fn}_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  DELETE FROM reports_dailycount WHERE kind IN ({names});
-  RETURN NULL;
-END $$;
-
-CREATE TRIGGER {fn}_insert AFTER INSERT ON {table}
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {fn}_insert();
-CREATE TRIGGER {fn}_delete AFTER DELETE ON {table}
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {fn}_delete();
-CREATE TRIGGER {fn}_update AFTER UPDATE ON {table}
-  FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION {fn}_update();
-CREATE TRIGGER {fn}_truncate AFTER TRUNCATE ON {table}
-  FOR EACH STATEMENT EXECUTE FUNCTION {fn}_truncate();
-"""
+    return counter_triggers_sql(
+        table,
+        fn,
+        inserted=_upsert(select("new_rows", "")),
+        deleted=_upsert(select("old_rows", "-")),
+        updated=_upsert(change),
+        changed=changed,
+        truncated=f"DELETE FROM reports_dailycount WHERE kind IN ({names});",
+    )
 
 
 # Every counter from the rows, in slot 0 (the tables are locked against writes meanwhile).
@@ -170,11 +148,7 @@ COUNTS_FROM_ROWS_SQL = (
 
 INSTALL_SQL = "".join(_install(*spec) for spec in _TABLES) + COUNTS_FROM_ROWS_SQL
 
-UNINSTALL_SQL = "".join(
-    f"DROP TRIGGER IF EXISTS {fn}_{event} ON {table};\nDROP FUNCTION IF EXISTS {fn}_{event}();\n"
-    for table, fn, *_rest in _TABLES
-    for event in ("insert", "delete", "update", "truncate")
-)
+UNINSTALL_SQL = "".join(drop_counter_triggers_sql(table, fn) for table, fn, *_rest in _TABLES)
 
 REBUILD_SQL = COUNTS_FROM_ROWS_SQL
 
