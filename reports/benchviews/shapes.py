@@ -13,6 +13,7 @@ from rest_framework.exceptions import APIException
 from accounts.authentication import JWTAuthentication
 from accounts.models import STAFF_ROLES
 from expedientes import workflow
+from orders.serializers import PaymentSerializer
 
 JSON_OPTIONS = orjson.OPT_UTC_Z
 jwt_auth = JWTAuthentication()
@@ -42,17 +43,8 @@ ORDER_COLUMNS = (
     "updated_at",
 )
 ITEM_COLUMNS = ("order_id", "product_id", "name", "quantity", "unit_price", "line_total")
-PAYMENT_COLUMNS = (
-    "id",
-    "order_id",
-    "amount",
-    "currency",
-    "status",
-    "transaction_id",
-    "provider",
-    "failure_reason",
-    "created_at",
-)
+# The API's payment fields, each a column of orders_payment (payment_body shows two empty ones as null).
+PAYMENT_COLUMNS = tuple(PaymentSerializer.Meta.fields)
 
 
 class Caller:
