@@ -124,20 +124,6 @@ class WebhookEndpointAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     search_fields = ["url", "description"]
     ordering = ["-created_at", "-id"]
-    fields = [
-        "url",
-        "events",
-        "description",
-        "active",
-        "secret_display",
-        "disabled_reason",
-        "disabled_at",
-        "failing_since",
-        "consecutive_failures",
-        "version",
-        "created_at",
-        "updated_at",
-    ]
     readonly_fields = [
         "secret_display",
         "disabled_reason",
@@ -148,6 +134,7 @@ class WebhookEndpointAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
+    fields = ["url", "events", "description", "active", *readonly_fields]
 
     @admin.display(description=gettext_lazy("events"))
     def events_display(self, endpoint: WebhookEndpoint) -> str:
