@@ -10,6 +10,7 @@
 - ``files``: real file bytes (PNG, PDF) and the storage backends' settings.
 - ``metrics``: ``GET /metrics`` parsed as Prometheus would.
 - ``openapi``: responses checked against the generated OpenAPI document.
+- ``outbox``: events recorded as a domain service records them (``user.registered``).
 - ``plans``: ``EXPLAIN (FORMAT JSON)`` plans as lists of nodes, and big tables committed for the planner.
 - ``recipes``: model-bakery recipes for users and the catalog.
 """

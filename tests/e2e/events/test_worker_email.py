@@ -14,8 +14,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from events.models import EmailMessage
-from events.services import record
 from tests.support.e2e import wait_for
+from tests.support.outbox import record_registration
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -50,14 +50,7 @@ def test_welcome_email_arrives_over_smtp_with_text_and_html(make_worker, smtp):
     User = get_user_model()
     with transaction.atomic():
         user = User.objects.create_user(username="nueva", email="nueva@example.com", password="S3cure-pass!")
-        record(
-            actor=user,
-            entity_type="user",
-            entity_id=user.pk,
-            action="create",
-            event_type="user.registered",
-            data={"id": user.pk, "email": user.email, "username": user.username},
-        )
+        record_registration(user)
     assert EmailMessage.objects.get().status == "pending"
 
     worker = make_worker(EMAIL_URL=f"smtp://127.0.0.1:{port}")

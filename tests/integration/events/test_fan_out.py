@@ -5,7 +5,7 @@ from django.core import mail
 from django.db import transaction
 
 from events.models import EmailMessage, WebhookDelivery
-from events.services import record
+from tests.support.outbox import record_registration
 
 pytestmark = pytest.mark.django_db
 
@@ -54,14 +54,7 @@ def test_rolled_back_change_sends_no_webhook_and_no_email(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        record(
-            actor=citizen,
-            entity_type="user",
-            entity_id=citizen.pk,
-            action="create",
-            event_type="user.registered",
-            data={"id": citizen.pk, "email": citizen.email, "username": citizen.username},
-        )
+        record_registration(citizen)
         assert WebhookDelivery.objects.count() == 1
         assert EmailMessage.objects.count() == 1
         raise RuntimeError("the domain service fails after recording")
@@ -74,14 +67,7 @@ def test_rolled_back_change_sends_no_webhook_and_no_email(
 
 def test_welcome_email_is_queued_then_sent_with_text_and_html(citizen, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        record(
-            actor=citizen,
-            entity_type="user",
-            entity_id=citizen.pk,
-            action="create",
-            event_type="user.registered",
-            data={"id": citizen.pk, "email": citizen.email, "username": citizen.username},
-        )
+        record_registration(citizen)
     message = EmailMessage.objects.get()
     assert (message.kind, message.to, message.status) == ("welcome", citizen.email, "pending")
     assert mail.outbox == []
