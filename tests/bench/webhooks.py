@@ -31,7 +31,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from tests.bench import processes
 from tests.bench.receiver import ReceiverClient, run_receiver
@@ -69,12 +68,6 @@ def worker_argv() -> list[str]:
 # --- the scenarios ------------------------------------------------------------------------------------
 
 
-def database_url(settings_dict: dict[str, Any]) -> str:
-    auth = settings_dict["USER"] + (f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else "")
-    host = quote(settings_dict["HOST"] or "127.0.0.1", safe="")
-    return f"postgres://{auth}@{host}:{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
-
-
 def main(argv: list[str]) -> int:
     if argv[:1] == ["receiver"]:
         run_receiver(int(argv[1]), float(argv[2]) if len(argv) > 2 else 0)
@@ -106,6 +99,8 @@ def main(argv: list[str]) -> int:
     from django.conf import settings
     from django.db import connection
 
+    from tests.support.e2e import database_url
+
     name = settings.DATABASES["default"]["NAME"] + "_webhooks_bench"
     settings.DATABASES["default"]["TEST"].update(NAME=name)
     connection.settings_dict["TEST"].update(NAME=name)
@@ -115,7 +110,7 @@ def main(argv: list[str]) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     worker_env = {
         **os.environ,
-        "DATABASE_URL": database_url(connection.settings_dict),
+        "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": broker_url,
         "WEBHOOKS_ALLOW_PRIVATE_HOSTS": "true",
         "LOG_LEVEL": "WARNING",
