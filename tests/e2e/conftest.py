@@ -18,6 +18,7 @@ import pytest
 from django.db import connection
 
 from tests.bench import processes
+from tests.support.api import PASSWORD
 from tests.support.e2e import database_url
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -106,6 +107,12 @@ def page(chromium: Any, request: pytest.FixtureRequest, tmp_path_factory: pytest
         print(f"screenshot saved: {path}")
     context.close()
     assert violations == [], f"Content-Security-Policy refused: {violations}"
+
+
+@pytest.fixture
+def clerk_user(make_user: Any) -> Any:
+    """Clara, a clerk, who signs in to the admin with ``PASSWORD``."""
+    return make_user("clerk", username="clara", password=PASSWORD)
 
 
 @pytest.fixture

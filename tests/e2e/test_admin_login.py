@@ -1,10 +1,9 @@
 import pytest
 
+from tests.support.api import PASSWORD
 from tests.support.e2e import admin_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "S3cure-pass!"
 
 
 def test_clerk_logs_in_to_the_admin(page, live_server, make_user):

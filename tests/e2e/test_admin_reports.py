@@ -9,16 +9,10 @@ from typing import Any
 import openpyxl
 import pytest
 
+from tests.support.api import PASSWORD
 from tests.support.e2e import admin_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "S3cure-pass!"
-
-
-@pytest.fixture
-def clerk_user(make_user: Any) -> Any:
-    return make_user("clerk", username="clara", password=PASSWORD)
 
 
 @pytest.fixture

@@ -11,17 +11,11 @@ from typing import Any
 
 import pytest
 
+from tests.support.api import PASSWORD
 from tests.support.e2e import admin_login
 from tests.support.http_server import LoopbackServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "S3cure-pass!"
-
-
-@pytest.fixture
-def clerk_user(make_user: Any) -> Any:
-    return make_user("clerk", username="clara", password=PASSWORD)
 
 
 @pytest.fixture
