@@ -12,5 +12,6 @@
 - ``openapi``: responses checked against the generated OpenAPI document.
 - ``outbox``: events recorded as a domain service records them (``user.registered``).
 - ``plans``: ``EXPLAIN (FORMAT JSON)`` plans as lists of nodes, and big tables committed for the planner.
+- ``receivers``: a webhook receiver on loopback that counts the connections and requests it saw.
 - ``recipes``: model-bakery recipes for users and the catalog.
 """

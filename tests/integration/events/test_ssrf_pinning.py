@@ -11,7 +11,6 @@ from __future__ import annotations
 import socket
 import ssl
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -19,50 +18,11 @@ import requests
 import trustme
 
 from events import ssrf, transport
-from tests.support.http_server import LoopbackServer
+from tests.support.receivers import Receiver
 
 pytestmark = pytest.mark.django_db
 
 HOST = "rebind.example.com"
-
-
-class Receiver:
-    """An HTTP server on one loopback address: the connections and requests it saw."""
-
-    def __init__(self, address: str, port: int, tls: ssl.SSLContext | None = None) -> None:
-        self.address = address
-        self.connections = 0
-        self.requests: list[dict[str, str]] = []
-        self.sni: list[str | None] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                super().setup()
-                receiver.connections += 1
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                receiver.requests.append({"host": self.headers["Host"], "path": self.path})
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = LoopbackServer(Handler, address, port)
-        if tls is not None:
-            tls.sni_callback = lambda sock, name, context: self.sni.append(name)  # type: ignore[assignment,misc]
-            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
-        self.port = self.server.port
-        self.server.start()
-
-    def close(self) -> None:
-        self.server.close()
 
 
 @pytest.fixture

@@ -5,52 +5,28 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
-from typing import Any
 
 import pytest
 
 from events import transport
-from tests.support.http_server import LoopbackServer
+from tests.support.receivers import Receiver
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_sessions")]
 
 
 @pytest.fixture
-def local_receiver() -> Iterator[dict[str, Any]]:
-    state: dict[str, Any] = {"connections": 0, "requests": 0}
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def setup(self) -> None:
-            super().setup()
-            state["connections"] += 1
-
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            state["requests"] += 1
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = LoopbackServer(Handler).start()
-    state["url"] = f"{server.url}/hook"
-    state["port"] = server.port
-    yield state
-    server.close()
+def local_receiver() -> Iterator[Receiver]:
+    receiver = Receiver()
+    yield receiver
+    receiver.close()
 
 
 def test_attempts_to_one_receiver_share_a_connection(local_receiver, settings):
     settings.WEBHOOKS_ALLOW_PRIVATE_HOSTS = True
     for _ in range(3):
-        outcome = transport.post(local_receiver["url"], b"{}", {"content-type": "application/json"})
+        outcome = transport.post(f"{local_receiver.server.url}/hook", b"{}", {"content-type": "application/json"})
         assert outcome.status_code == 200
-    assert (local_receiver["requests"], local_receiver["connections"]) == (3, 1)
+    assert (len(local_receiver.requests), local_receiver.connections) == (3, 1)
 
 
 def test_an_attempt_sends_the_same_request_bytes_as_a_plain_requests_post(settings):
