@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import zipfile
 
 import pytest
 
 from core.exceptions import PayloadTooLarge, UnsupportedMediaType
 from expedientes.uploads import DOCX, ODT, SizeLimitUploadHandler, check_content_length, inspect
-
-
-def zipped(entries: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in entries.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
+from tests.support.files import zip_bytes
 
 
 @pytest.mark.parametrize(
@@ -27,8 +19,8 @@ def zipped(entries: dict[str, str]) -> bytes:
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, "image/png"),
         (b"\xff\xd8\xff\xdb" + b"\x00" * 20, "image/jpeg"),
         ("plain ünïcödé text".encode(), "text/plain"),
-        (zipped({"[Content_Types].xml": "<Types/>", "word/document.xml": "<x/>"}), DOCX),
-        (zipped({"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<x/>"}), ODT),
+        (zip_bytes({"[Content_Types].xml": "<Types/>", "word/document.xml": "<x/>"}), DOCX),
+        (zip_bytes({"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<x/>"}), ODT),
     ],
 )
 def test_detects_allowed_types(settings, content, expected):
@@ -44,8 +36,8 @@ def test_detects_allowed_types(settings, content, expected):
     [
         b"\x7fELF" + b"\x01" * 60,
         b"MZ" + b"\x00" * 60,
-        zipped({"mimetype": "application/vnd.oasis.opendocument.spreadsheet"}),
-        zipped({"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<x/>"}),
+        zip_bytes({"mimetype": "application/vnd.oasis.opendocument.spreadsheet"}),
+        zip_bytes({"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<x/>"}),
         b"PK\x03\x04 not really a zip",
         b"\xc3\x28 broken utf-8",
     ],
