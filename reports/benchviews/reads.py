@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
@@ -20,12 +21,10 @@ from reports.benchviews.shapes import (
     authenticated,
     estado_filter,
     expediente_body,
-    item_body,
     json_response,
-    order_body,
+    order_bodies,
     page_body,
     page_params,
-    payment_body,
     transitions_for,
     unauthorized,
 )
@@ -65,15 +64,12 @@ def orders_baseline(request: HttpRequest) -> HttpResponse:
     offset = (page - 1) * per_page
     rows = list(queryset.order_by("-created_at", "-id").values(*ORDER_COLUMNS)[offset : offset + per_page])
     ids = [row["id"] for row in rows]
-    items: dict[int, list[dict[str, Any]]] = {pk: [] for pk in ids}
-    payments: dict[int, list[dict[str, Any]]] = {pk: [] for pk in ids}
+    items: Iterable[dict[str, Any]] = ()
+    payments: Iterable[dict[str, Any]] = ()
     if ids:
-        for item in OrderItem.objects.filter(order_id__in=ids).order_by("id").values(*ITEM_COLUMNS):
-            items[item["order_id"]].append(item_body(item))
-        for payment in Payment.objects.filter(order_id__in=ids).order_by("-created_at", "-id").values(*PAYMENT_COLUMNS):
-            payments[payment["order_id"]].append(payment_body(payment))
-    data = [order_body(row, items[row["id"]], payments[row["id"]]) for row in rows]
-    return json_response(page_body(data, total, page, per_page))
+        items = OrderItem.objects.filter(order_id__in=ids).order_by("id").values(*ITEM_COLUMNS)
+        payments = Payment.objects.filter(order_id__in=ids).order_by("-created_at", "-id").values(*PAYMENT_COLUMNS)
+    return json_response(page_body(order_bodies(rows, items, payments), total, page, per_page))
 
 
 def _caller(request: HttpRequest) -> Caller | None:
@@ -146,23 +142,18 @@ def orders_floor(request: HttpRequest) -> HttpResponse:
         )
         rows = [dict(zip(ORDER_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
         ids = [row["id"] for row in rows]
-        items: dict[int, list[dict[str, Any]]] = {pk: [] for pk in ids}
-        payments: dict[int, list[dict[str, Any]]] = {pk: [] for pk in ids}
+        items: list[dict[str, Any]] = []
+        payments: list[dict[str, Any]] = []
         if ids:
             cursor.execute(
                 f"SELECT {', '.join(ITEM_COLUMNS)} FROM orders_orderitem WHERE order_id = ANY(%s) ORDER BY id",  # noqa: S608
                 [ids],
             )
-            for row in cursor.fetchall():
-                item = dict(zip(ITEM_COLUMNS, row, strict=True))
-                items[item["order_id"]].append(item_body(item))
+            items = [dict(zip(ITEM_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
             cursor.execute(
                 f"SELECT {', '.join(PAYMENT_COLUMNS)} FROM orders_payment WHERE order_id = ANY(%s)"  # noqa: S608
                 " ORDER BY created_at DESC, id DESC",
                 [ids],
             )
-            for row in cursor.fetchall():
-                payment = dict(zip(PAYMENT_COLUMNS, row, strict=True))
-                payments[payment["order_id"]].append(payment_body(payment))
-    data = [order_body(row, items[row["id"]], payments[row["id"]]) for row in rows]
-    return json_response(page_body(data, total, page, per_page))
+            payments = [dict(zip(PAYMENT_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+    return json_response(page_body(order_bodies(rows, items, payments), total, page, per_page))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -153,6 +153,20 @@ def payment_body(row: dict[str, Any]) -> dict[str, Any]:
     body["transaction_id"] = body["transaction_id"] or None
     body["failure_reason"] = body["failure_reason"] or None
     return body
+
+
+def order_bodies(
+    rows: list[dict[str, Any]], items: Iterable[dict[str, Any]], payments: Iterable[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The bodies of the orders ``rows``, each with its ``items`` and ``payments`` (rows of
+    ``ITEM_COLUMNS`` and ``PAYMENT_COLUMNS`` of those orders, in the order they are shown)."""
+    items_of: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
+    payments_of: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
+    for item in items:
+        items_of[item["order_id"]].append(item_body(item))
+    for payment in payments:
+        payments_of[payment["order_id"]].append(payment_body(payment))
+    return [order_body(row, items_of[row["id"]], payments_of[row["id"]]) for row in rows]
 
 
 def authenticated(request: HttpRequest) -> Any:
