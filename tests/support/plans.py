@@ -1,5 +1,5 @@
-"""Query plans for the plan tests: big tables committed for the planner to cost, and
-``EXPLAIN (FORMAT JSON)`` read as a flat list of its nodes."""
+"""Query plans for the plan tests: big tables (their users too) committed for the planner to cost,
+and ``EXPLAIN (FORMAT JSON)`` read as a flat list of its nodes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,18 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
+
+
+def users_sql(prefix: str, count: int) -> str:
+    """``count`` active users ``<prefix><n>`` (``<n>`` from 1): the first five clerks and staff, the rest citizens."""
+    return f"""
+INSERT INTO accounts_user (password, is_superuser, email, username, full_name, role, is_active, is_staff,
+                           date_joined, version, username_canonical, email_canonical, language)
+SELECT '!', false, '{prefix}' || g || '@example.com', '{prefix}' || g, '{prefix.capitalize()} ' || g,
+       CASE WHEN g <= 5 THEN 'clerk' ELSE 'citizen' END, true, g <= 5, now(), 1,
+       '{prefix}' || g, '{prefix}' || g || '@example.com', 'es'
+FROM generate_series(1, {count}) AS g;
+"""  # noqa: S608 - the callers' constants only
 
 
 @contextmanager

@@ -28,21 +28,14 @@ from expedientes.models import Expediente
 from expedientes.selectors import expedientes_visible_to, search_expedientes
 from orders.filters import OrderFilter
 from orders.models import Order
-from tests.support.plans import committed_tables, explain, plan_nodes
+from tests.support.plans import committed_tables, explain, plan_nodes, users_sql
 
 pytestmark = pytest.mark.integration
 
 ROWS = 40_000
 BIG_TABLES = {"expedientes_expediente", "events_auditevent", "events_event", "orders_order"}
 
-FILL = f"""
-INSERT INTO accounts_user (password, is_superuser, email, username, full_name, role, is_active, is_staff,
-                           date_joined, version, username_canonical, email_canonical, language)
-SELECT '!', false, 'plan' || g || '@example.com', 'plan' || g, 'Plan ' || g,
-       CASE WHEN g <= 5 THEN 'clerk' ELSE 'citizen' END, true, g <= 5, now(), 1,
-       'plan' || g, 'plan' || g || '@example.com', 'es'
-FROM generate_series(1, 200) AS g;
-
+FILL = f"""{users_sql("plan", 200)}
 INSERT INTO expedientes_expediente (created_at, updated_at, version, numero, solicitante, concepto, estado,
                                     owner_id, assigned_to_id)
 SELECT now() - make_interval(secs => {ROWS} - g), now() - make_interval(secs => {ROWS} - g), 1,

@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 
 from reports import daily, figures
-from tests.support.plans import committed_tables, explain
+from tests.support.plans import committed_tables, explain, users_sql
 
 pytestmark = pytest.mark.integration
 
@@ -28,14 +28,7 @@ BIG_TABLES = {
     "events_webhookdelivery",
 }
 # Rows an hour apart (four and a half years), ending now; the period below is its last week.
-FILL = f"""
-INSERT INTO accounts_user (password, is_superuser, email, username, full_name, role, is_active, is_staff,
-                           date_joined, version, username_canonical, email_canonical, language)
-SELECT '!', false, 'rep' || g || '@example.com', 'rep' || g, 'Rep ' || g,
-       CASE WHEN g <= 5 THEN 'clerk' ELSE 'citizen' END, true, g <= 5, now(), 1,
-       'rep' || g, 'rep' || g || '@example.com', 'es'
-FROM generate_series(1, 100) AS g;
-
+FILL = f"""{users_sql("rep", 100)}
 INSERT INTO expedientes_expediente (created_at, updated_at, version, numero, solicitante, concepto, estado,
                                     owner_id, assigned_to_id)
 SELECT now() - make_interval(hours => {ROWS} - g), now(), 1, 'EXP-R-' || lpad(g::text, 7, '0'), 'Ana', '',
