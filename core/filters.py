@@ -149,7 +149,8 @@ class FilterSet(django_filters.FilterSet):
 def _plain_form(form_class: type[forms.Form]) -> bool:
     return (
         form_class.clean is forms.Form.clean
-        and form_class._post_clean is forms.Form._post_clean
+        # _post_clean is a hook of Django's forms that its type stubs do not declare.
+        and getattr(form_class, "_post_clean", None) is getattr(forms.Form, "_post_clean", None)
         and not any(hasattr(form_class, f"clean_{name}") for name in form_class.base_fields)
     )
 
