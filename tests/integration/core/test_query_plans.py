@@ -184,6 +184,20 @@ def test_expedientes_cursor_deep_page_is_an_index_range(staff: User) -> None:
     ]
 
 
+def test_expedientes_cursor_deep_page_of_one_estado_is_an_index_range(staff: User) -> None:
+    """With ``estado`` too, the cursor's row comparison bounds the (estado, created_at, id) index."""
+    queryset = expedientes(staff, estado="en_revision")
+    deep = queryset.order_by("created_at", "id")[100]
+    values = [deep.created_at.isoformat(), str(deep.pk)]
+    condition = Pagination()._after(["-created_at", "-id"], values, queryset)
+    nodes = assert_indexed(queryset.filter(condition)[:21], "expedientes_estado_created")
+    conds = " ".join(node.get("Index Cond", "") for node in nodes)
+    assert "ROW(created_at, id) <" in conds, conds
+    assert [row.pk for row in queryset.filter(condition)[:3]] == [
+        row.pk for row in queryset.filter(created_at__lte=deep.created_at).exclude(pk__gte=deep.pk)[:3]
+    ]
+
+
 def test_expedientes_admin_changelist_search_uses_the_trigram_index(staff: User) -> None:
     model_admin = site._registry[Expediente]
     request = RequestFactory().get("/admin/expedientes/expediente/", {"q": "quiñones"})
