@@ -110,3 +110,26 @@ def test_delete_documento_rules(
     response = citizen_client.delete(f"{docs_url(expediente.pk)}/{second['id']}")
     assert response.status_code == 403
     assert clerk_client.delete(f"{docs_url(expediente.pk)}/{second['id']}").status_code == 204
+
+
+def test_a_documento_trail_names_who_and_every_field_on_create_and_delete(make_expediente, citizen, citizen_client):
+    """The create and delete records hold the actor and every field of the documento's representation
+    (its id and creation time are the record's own, never changes)."""
+    expediente = make_expediente(citizen)
+    doc = citizen_client.post(docs_url(expediente.pk), {"nombre": "acta", "tipo": "otro"}, format="json").json()
+    assert citizen_client.delete(f"{docs_url(expediente.pk)}/{doc['id']}").status_code == 204
+    created, deleted = AuditEvent.objects.filter(entity_type="documento", entity_id=str(doc["id"])).order_by("id")
+    assert (created.action, deleted.action) == ("create", "delete")
+    assert created.actor_id == deleted.actor_id == citizen.pk
+    fields = {key: value for key, value in doc.items() if key not in ("id", "created_at")}
+    assert deleted.changes == {key: [value, None] for key, value in fields.items()}
+    assert created.changes == {key: [None, value] for key, value in fields.items()}
+
+
+def test_a_documento_gone_before_its_delete_is_not_found_by_name(make_expediente, citizen, clerk):
+    from core.exceptions import NotFound, not_found_detail
+    from expedientes import services
+
+    with pytest.raises(NotFound) as raised:
+        services.delete_documento(documento_id=2**31, actor=clerk)
+    assert str(raised.value.detail) == str(not_found_detail("Documento"))
