@@ -23,7 +23,7 @@ from core.adminkit import (
     ReadOnlyInline,
     ServiceErrorsAsMessages,
     TalliedPaginator,
-    badge,
+    choice_badge,
     register_colours,
     run_per_row,
 )
@@ -50,8 +50,7 @@ register_colours(STATUS_COLOURS.values())
 
 
 def status_badge(status: str) -> str:
-    label = OutboxStatus(status).label if status in OutboxStatus.values else status
-    return badge("status", status, label, STATUS_COLOURS.get(status))
+    return choice_badge("status", OutboxStatus, status, STATUS_COLOURS)
 
 
 class ReadOnlyLogAdmin(ReadOnlyAdmin):

@@ -11,7 +11,7 @@ A stored file is offered for download by :func:`core.storage.attachment`, the sa
 the admin and the API.
 """
 
-from core.adminkit.colours import DEFAULT_COLOUR, badge, colour_class, colours_css, register_colours
+from core.adminkit.colours import DEFAULT_COLOUR, badge, choice_badge, colour_class, colours_css, register_colours
 from core.adminkit.paginator import TalliedPaginator, planner_estimate
 from core.adminkit.readonly import ActionsOnlyAdmin, ReadOnlyAdmin, ReadOnlyInline
 from core.adminkit.refusals import ServiceErrorsAsMessages, describe_refusal, run_per_row
@@ -24,6 +24,7 @@ __all__ = [
     "ServiceErrorsAsMessages",
     "TalliedPaginator",
     "badge",
+    "choice_badge",
     "colour_class",
     "colours_css",
     "describe_refusal",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.db.models import TextChoices
 from django.utils.html import format_html
 
 DEFAULT_COLOUR = "#6c757d"
@@ -43,3 +44,9 @@ def badge(kind: str, value: str, label: Any, colour: str | None) -> str:
     return format_html(
         '<span class="{}-badge {}-{} badge {}">{}</span>', kind, kind, value, colour_class(colour), label
     )
+
+
+def choice_badge(kind: str, choices: type[TextChoices], value: str, colours: Mapping[str, str]) -> str:
+    """``value``'s badge with its label in ``choices`` (the value itself when it is not one of them)."""
+    label = choices(value).label if value in choices.values else value
+    return badge(kind, value, label, colours.get(value))

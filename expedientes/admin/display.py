@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import STAFF_ROLES
-from core.adminkit import badge, register_colours
+from core.adminkit import choice_badge, register_colours
 from events.models import AuditEvent
 from expedientes.models import Estado, Expediente
 
@@ -30,8 +30,7 @@ register_colours(ESTADO_COLOURS.values())
 
 def estado_badge(estado: str) -> str:
     """The estado as a coloured pill (white on the estado's colour)."""
-    label = Estado(estado).label if estado in Estado.values else estado
-    return badge("estado", estado, label, ESTADO_COLOURS.get(estado))
+    return choice_badge("estado", Estado, estado, ESTADO_COLOURS)
 
 
 class AssigneeFilter(admin.SimpleListFilter):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.adminkit import badge, register_colours
+from core.adminkit import choice_badge, register_colours
 from orders.models import OrderStatus, PaymentStatus
 
 STATUS_COLOURS: dict[str, str] = {
@@ -22,5 +22,4 @@ register_colours(STATUS_COLOURS.values())
 
 def status_badge(status: str, choices: type[OrderStatus] | type[PaymentStatus] = OrderStatus) -> str:
     """The status as a coloured pill with its label (an order's or, with ``PaymentStatus``, a payment's)."""
-    label = choices(status).label if status in choices.values else status
-    return badge("status", status, label, STATUS_COLOURS.get(status))
+    return choice_badge("status", choices, status, STATUS_COLOURS)
