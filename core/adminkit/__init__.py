@@ -5,6 +5,7 @@
   their actions;
 - :mod:`~core.adminkit.refusals`: a service's refusal becomes a message (change form, delete view,
   per-row actions);
+- :mod:`~core.adminkit.columns`: changelist columns the database computes (a count of related rows);
 - :mod:`~core.adminkit.paginator`: a changelist count that does not scan a million rows.
 
 A stored file is offered for download by :func:`core.storage.attachment`, the same response for
@@ -12,6 +13,7 @@ the admin and the API.
 """
 
 from core.adminkit.colours import DEFAULT_COLOUR, badge, choice_badge, colour_class, colours_css, register_colours
+from core.adminkit.columns import count_of
 from core.adminkit.paginator import TalliedPaginator, planner_estimate
 from core.adminkit.readonly import ActionsOnlyAdmin, ReadOnlyAdmin, ReadOnlyInline
 from core.adminkit.refusals import ServiceErrorsAsMessages, describe_refusal, run_per_row
@@ -27,6 +29,7 @@ __all__ = [
     "choice_badge",
     "colour_class",
     "colours_css",
+    "count_of",
     "describe_refusal",
     "planner_estimate",
     "register_colours",

@@ -6,13 +6,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.adminkit import ServiceErrorsAsMessages
+from core.adminkit import ServiceErrorsAsMessages, count_of
 from core.search import unaccent_search
 from orders import services
 from orders.models import Category, Product
@@ -26,12 +25,7 @@ class CategoryAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
     fields = ["name", "slug"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
-        products = Product.objects.filter(category=OuterRef("pk")).order_by().values("category").annotate(n=Count("pk"))
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(products_count=Coalesce(Subquery(products.values("n"), output_field=IntegerField()), 0))
-        )
+        return super().get_queryset(request).annotate(products_count=count_of(Product.objects.all(), "category"))
 
     @admin.display(description=gettext_lazy("products"), ordering="products_count")
     def products_count(self, category: Category) -> int:

@@ -7,14 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import admin, messages
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from core.adminkit import ActionsOnlyAdmin, ReadOnlyInline, TalliedPaginator, run_per_row
+from core.adminkit import ActionsOnlyAdmin, ReadOnlyInline, TalliedPaginator, count_of, run_per_row
 from core.exports import Column
 from events.exports import AuditedExportMixin
 from orders import services
@@ -109,12 +108,7 @@ class OrderAdmin(AuditedExportMixin, ActionsOnlyAdmin):
     actions = [*(_order_action(action) for action in TRANSITIONS), "refund_payments"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Order]:
-        lines = OrderItem.objects.filter(order=OuterRef("pk")).order_by().values("order").annotate(n=Count("pk"))
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(items_count=Coalesce(Subquery(lines.values("n"), output_field=IntegerField()), 0))
-        )
+        return super().get_queryset(request).annotate(items_count=count_of(OrderItem.objects.all(), "order"))
 
     @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_display(self, order: Order) -> str:
