@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
@@ -42,24 +42,37 @@ def _category_integrity_conflict(exc: IntegrityError) -> Conflict:
     return Conflict(f"{field}: {message}", errors=[{"field": field, "message": message, "code": "unique"}])
 
 
+# What a create or delete of each catalog entry audits, and its answer while other rows still protect it.
+_ENTRIES: dict[str, tuple[type[Category] | type[Product], Callable[[Any], dict[str, Any]], Any]] = {
+    "category": (Category, category_payload, gettext_lazy("The category still has products")),
+    "product": (Product, product_payload, gettext_lazy("The product appears in orders")),
+}
+
+
+def _create_entry(entity_type: str, *, actor: Any, fields: Mapping[str, Any]) -> Category | Product:
+    """Insert a catalog entry and audit every field of it (each a change from nothing)."""
+    model, represent, _in_use = _ENTRIES[entity_type]
+    with transaction.atomic():
+        entry = model.objects.create(**fields)
+        record(
+            actor=actor,
+            entity_type=entity_type,
+            entity_id=entry.pk,
+            action="create",
+            changes=diff({}, represent(entry)),
+        )
+    return entry
+
+
 def create_category(*, actor: Any, fields: Mapping[str, Any]) -> Category:
     """Create a category; a name (case-insensitively) or slug already taken is ``409 conflict``."""
     clash = _category_clash(name=fields.get("name"), slug=fields.get("slug"))
     if clash is not None:
         raise clash
     try:
-        with transaction.atomic():
-            category = Category.objects.create(**fields)
-            record(
-                actor=actor,
-                entity_type="category",
-                entity_id=category.pk,
-                action="create",
-                changes=diff({}, category_payload(category)),
-            )
+        return cast(Category, _create_entry("category", actor=actor, fields=fields))
     except IntegrityError as exc:
         raise _category_integrity_conflict(exc) from None
-    return category
 
 
 def update_category(
@@ -78,13 +91,6 @@ def update_category(
     except IntegrityError as exc:
         raise _category_integrity_conflict(exc) from None
     return category
-
-
-# What a delete of each catalog entry audits, and its answer while other rows still protect it.
-_ENTRIES: dict[str, tuple[type[Category] | type[Product], Callable[[Any], dict[str, Any]], Any]] = {
-    "category": (Category, category_payload, gettext_lazy("The category still has products")),
-    "product": (Product, product_payload, gettext_lazy("The product appears in orders")),
-}
 
 
 def _delete_entry(entity_type: str, pk: int, *, actor: Any, expected_versions: set[int] | None) -> None:
@@ -108,16 +114,7 @@ def delete_category(*, actor: Any, category_id: int, expected_versions: set[int]
 
 def create_product(*, actor: Any, fields: Mapping[str, Any]) -> Product:
     """Add a product to the catalog."""
-    with transaction.atomic():
-        product = Product.objects.create(**fields)
-        record(
-            actor=actor,
-            entity_type="product",
-            entity_id=product.pk,
-            action="create",
-            changes=diff({}, product_payload(product)),
-        )
-    return product
+    return cast(Product, _create_entry("product", actor=actor, fields=fields))
 
 
 def update_product(
