@@ -51,6 +51,18 @@ CREATE OR REPLACE FUNCTION pg_temp.iso(timestamptz) RETURNS text
     LANGUAGE sql IMMUTABLE AS $$ SELECT to_char($1 AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$;
 """
 
+# The end of a trail's statement: its history ``h`` (at, ord, sort_id, actor, entity_type, entity_id,
+# action, changes, event_type, data) written as audit rows and, where it names one, domain events,
+# both in the order the steps happened.
+WRITE_TRAIL = """
+audit AS (
+    INSERT INTO events_auditevent (actor_id, entity_type, entity_id, action, changes, request_id, created_at)
+    SELECT actor, entity_type, entity_id::text, action, changes, NULL, at FROM h ORDER BY at, ord, sort_id
+)
+INSERT INTO events_event (type, data, created_at)
+SELECT event_type, data, at FROM h WHERE event_type IS NOT NULL ORDER BY at, ord, sort_id
+"""
+
 
 INSERT_USERS = (
     """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from seeding.sql.common import BASE
+from seeding.sql.common import BASE, WRITE_TRAIL
 
 ORDER_FACTS = (
     """
@@ -165,12 +165,6 @@ h AS MATERIALIZED (
     + """
     FROM y
     WHERE y.status = 'refunded'
-),
-audit AS (
-    INSERT INTO events_auditevent (actor_id, entity_type, entity_id, action, changes, request_id, created_at)
-    SELECT actor, entity_type, entity_id::text, action, changes, NULL, at FROM h ORDER BY at, ord, sort_id
-)
-INSERT INTO events_event (type, data, created_at)
-SELECT event_type, data, at FROM h WHERE event_type IS NOT NULL ORDER BY at, ord, sort_id
-"""
+),"""
+    + WRITE_TRAIL
 )
