@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 import ssl
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -119,6 +120,17 @@ def test_a_numeric_host_connects_to_the_address_it_spells(receivers, answers, sp
     assert receiver.requests == [{"host": f"{spelling}:{receiver.port}", "path": "/hook"}]
 
 
+@contextmanager
+def _session_pinned_to_loopback(host: str, port: int) -> Iterator[requests.Session]:
+    """The transport's session for ``https://host:port``, its one address 127.0.0.1."""
+    target = ssrf.Target(scheme="https", host=host, port=port, addresses=((socket.AF_INET, ("127.0.0.1", port)),))
+    session = transport._new_session(target)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
 @pytest.fixture(scope="module")
 def authority() -> trustme.CA:
     return trustme.CA()
@@ -136,31 +148,15 @@ def test_https_to_a_pinned_address_keeps_sni_host_and_certificate_checks_for_the
     bundle = tmp_path / "ca.pem"
     authority.cert_pem.write_to_path(str(bundle))
     # "hooks.test" has no DNS answer at all: the connection can only go to the pinned address.
-    target = ssrf.Target(
-        scheme="https",
-        host="hooks.test",
-        port=receiver.port,
-        addresses=((socket.AF_INET, ("127.0.0.1", receiver.port)),),
-    )
-    session = transport._new_session(target)
-    try:
+    with _session_pinned_to_loopback("hooks.test", receiver.port) as session:
         response = session.post(f"https://hooks.test:{receiver.port}/hook", data=b"{}", verify=str(bundle), timeout=5)
         assert response.status_code == 200
         assert receiver.sni == ["hooks.test"]
         assert receiver.requests == [{"host": f"hooks.test:{receiver.port}", "path": "/hook"}]
-    finally:
-        session.close()
 
-    wrong = ssrf.Target(
-        scheme="https",
-        host="wrong.test",
-        port=receiver.port,
-        addresses=((socket.AF_INET, ("127.0.0.1", receiver.port)),),
-    )
-    session = transport._new_session(wrong)
-    try:
-        with pytest.raises(requests.exceptions.SSLError, match=r"wrong\.test"):
-            session.post(f"https://wrong.test:{receiver.port}/hook", data=b"{}", verify=str(bundle), timeout=5)
-    finally:
-        session.close()
+    with (
+        _session_pinned_to_loopback("wrong.test", receiver.port) as session,
+        pytest.raises(requests.exceptions.SSLError, match=r"wrong\.test"),
+    ):
+        session.post(f"https://wrong.test:{receiver.port}/hook", data=b"{}", verify=str(bundle), timeout=5)
     assert len(receiver.requests) == 1
