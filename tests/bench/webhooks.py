@@ -47,22 +47,17 @@ RESULTS_DIR = PROJECT_DIR / "bench" / "results"
 
 
 def worker_argv() -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
+    from tests.support.e2e import celery_worker_argv  # after django.setup(), like database_url
+
+    return celery_worker_argv(
+        f"bench-webhooks-{os.getpid()}",
         "--pool=prefork",
         "--concurrency=1",
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",
         "--loglevel=WARNING",
-        "-n",
-        f"bench-webhooks-{os.getpid()}@%h",
-    ]
+    )
 
 
 # --- the scenarios ------------------------------------------------------------------------------------

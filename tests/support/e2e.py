@@ -1,9 +1,10 @@
 """Live servers and workers for the end-to-end tests: the test database as a URL for another
-process, polling with a deadline, this process's Celery app pointed at a broker, the admin login."""
+process, the worker's command line, polling with a deadline, this process's Celery app pointed at a broker, the admin login."""
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +35,11 @@ def database_url() -> str:
     # The embedded server listens on a Unix socket: its directory goes percent-encoded in the host.
     host = quote(db["HOST"] or "127.0.0.1", safe="")
     return f"postgres://{auth}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def celery_worker_argv(name: str, *options: str) -> list[str]:
+    """The command that runs this project's Celery worker in another process, as ``name@<host>``."""
+    return [sys.executable, "-m", "celery", "-A", "config", "worker", *options, "-n", f"{name}@%h"]
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, message: str, interval: float = 0.1) -> Any:

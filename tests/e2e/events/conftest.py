@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,7 +24,7 @@ import pytest
 import redis
 from django.db import connection
 
-from tests.support.e2e import BROKER_URL, broker, database_url
+from tests.support.e2e import BROKER_URL, broker, celery_worker_argv, database_url
 from tests.support.http_server import LoopbackServer
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
@@ -146,13 +145,8 @@ class Worker:
     def start(self) -> None:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
+            celery_worker_argv(
+                f"e2e-{os.getpid()}",
                 "--beat",
                 "--schedule",
                 str(self.schedule_path),
@@ -161,9 +155,7 @@ class Worker:
                 "--without-gossip",
                 "--without-mingle",
                 "--loglevel=INFO",
-                "-n",
-                f"e2e-{os.getpid()}@%h",
-            ],
+            ),
             cwd=PROJECT_DIR,
             env=self.env,
             stdout=log,
