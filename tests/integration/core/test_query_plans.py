@@ -170,32 +170,27 @@ def test_a_numero_gives_the_trigram_index_its_long_word_only(staff: User) -> Non
     assert any("strpos" in str(node.get("Filter", "")) for node in nodes), nodes
 
 
-def test_expedientes_cursor_deep_page_is_an_index_range(staff: User) -> None:
-    queryset = expedientes(staff)
-    deep = queryset.order_by("created_at", "id")[100]  # the 100th oldest: ~40k rows deep
-    ordering = ["-created_at", "-id"]
+def _assert_deep_cursor_page_is_a_range_of(queryset: QuerySet[Expediente], index: str) -> None:
+    """The page after the 100th oldest row (~40k rows deep unfiltered) reads ``index`` from the
+    cursor's row comparison on, and holds the rows a plain filter finds."""
+    deep = queryset.order_by("created_at", "id")[100]
     values = [deep.created_at.isoformat(), str(deep.pk)]
-    condition = Pagination()._after(ordering, values, queryset)
-    nodes = assert_indexed(queryset.filter(condition)[:21], "expedientes_created")
+    condition = Pagination()._after(["-created_at", "-id"], values, queryset)
+    nodes = assert_indexed(queryset.filter(condition)[:21], index)
     conds = " ".join(node.get("Index Cond", "") for node in nodes)
     assert "ROW(created_at, id) <" in conds, conds
     assert [row.pk for row in queryset.filter(condition)[:3]] == [
         row.pk for row in queryset.filter(created_at__lte=deep.created_at).exclude(pk__gte=deep.pk)[:3]
     ]
+
+
+def test_expedientes_cursor_deep_page_is_an_index_range(staff: User) -> None:
+    _assert_deep_cursor_page_is_a_range_of(expedientes(staff), "expedientes_created")
 
 
 def test_expedientes_cursor_deep_page_of_one_estado_is_an_index_range(staff: User) -> None:
     """With ``estado`` too, the cursor's row comparison bounds the (estado, created_at, id) index."""
-    queryset = expedientes(staff, estado="en_revision")
-    deep = queryset.order_by("created_at", "id")[100]
-    values = [deep.created_at.isoformat(), str(deep.pk)]
-    condition = Pagination()._after(["-created_at", "-id"], values, queryset)
-    nodes = assert_indexed(queryset.filter(condition)[:21], "expedientes_estado_created")
-    conds = " ".join(node.get("Index Cond", "") for node in nodes)
-    assert "ROW(created_at, id) <" in conds, conds
-    assert [row.pk for row in queryset.filter(condition)[:3]] == [
-        row.pk for row in queryset.filter(created_at__lte=deep.created_at).exclude(pk__gte=deep.pk)[:3]
-    ]
+    _assert_deep_cursor_page_is_a_range_of(expedientes(staff, estado="en_revision"), "expedientes_estado_created")
 
 
 def test_expedientes_admin_changelist_search_uses_the_trigram_index(staff: User) -> None:
