@@ -85,14 +85,7 @@ def test_longest_key_is_accepted(citizen_client, make_product):
 def test_key_in_progress_is_409(citizen, citizen_client, make_product):
     product = make_product()
     # The row a request still running would hold.
-    IdempotencyKey.objects.create(
-        user_id=citizen.pk,
-        method="POST",
-        path="/api/v1/orders",
-        key="busy",
-        fingerprint=_fingerprint(_body(product)),
-        expires_at=timezone.now() + timedelta(hours=24),
-    )
+    _claim(citizen, product, "busy", expires_in=timedelta(hours=24))
     response = citizen_client.post("/api/v1/orders", _body(product), format="json", HTTP_IDEMPOTENCY_KEY="busy")
     assert response.status_code == 409
     assert response.json()["code"] == "idempotency_key_in_use"
@@ -105,6 +98,19 @@ def _fingerprint(body):
     import orjson
 
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _claim(user, product, key, *, expires_in, **fields):
+    """The key row of ``user``'s ``POST /orders`` of ``product`` under ``key`` (a request's claim)."""
+    return IdempotencyKey.objects.create(
+        user_id=user.pk,
+        method="POST",
+        path="/api/v1/orders",
+        key=key,
+        fingerprint=_fingerprint(_body(product)),
+        expires_at=timezone.now() + expires_in,
+        **fields,
+    )
 
 
 @pytest.mark.django_db
@@ -149,15 +155,7 @@ def test_concurrent_requests_with_one_key_make_one_order(citizen, client_for, ma
 def test_abandoned_claim_is_taken_over(citizen, citizen_client, make_product, settings):
     product = make_product()
     past = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS + 1)
-    IdempotencyKey.objects.create(
-        user_id=citizen.pk,
-        method="POST",
-        path="/api/v1/orders",
-        key="crashed",
-        fingerprint=_fingerprint(_body(product)),
-        locked_at=past,
-        expires_at=timezone.now() + timedelta(hours=23),
-    )
+    _claim(citizen, product, "crashed", expires_in=timedelta(hours=23), locked_at=past)
     response = citizen_client.post("/api/v1/orders", _body(product), format="json", HTTP_IDEMPOTENCY_KEY="crashed")
     assert response.status_code == 201
     assert IdempotencyKey.objects.get().state == "completed"
