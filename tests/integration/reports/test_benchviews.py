@@ -48,18 +48,25 @@ def _bench_get(view: Callable[..., Any], user: Any, query: str) -> dict[str, Any
     return orjson.loads(response.content)
 
 
+def _assert_answer_the_real_page(
+    views: tuple[Callable[..., Any], ...], path: str, user: Any, query: str, client_for: Callable[[Any], Any]
+) -> None:
+    """Each of ``views`` answers ``query`` with the very body the real list at ``path`` gives ``user``."""
+    real = client_for(user).get(f"{path}?{query}")
+    assert real.status_code == 200
+    expected = real.json()
+    assert expected["data"], "the fixture must give every query some rows"
+    for view in views:
+        assert _bench_get(view, user, query) == expected, view.__name__
+
+
 @pytest.mark.parametrize("who", ["citizen", "clerk"])
 @pytest.mark.parametrize("query", ["per_page=3&page=2", "per_page=100", "per_page=2&estado=en_revision,aprobado"])
 def test_expedientes_baseline_and_floor_answer_the_real_page(
     rows: None, who: str, query: str, request: pytest.FixtureRequest, client_for: Callable[[Any], Any]
 ) -> None:
-    user = request.getfixturevalue(who)
-    real = client_for(user).get(f"/api/v1/expedientes?{query}")
-    assert real.status_code == 200
-    expected = real.json()
-    assert expected["data"], "the fixture must give every query some rows"
-    for view in (benchviews.expedientes_baseline, benchviews.expedientes_floor):
-        assert _bench_get(view, user, query) == expected, view.__name__
+    views = (benchviews.expedientes_baseline, benchviews.expedientes_floor)
+    _assert_answer_the_real_page(views, "/api/v1/expedientes", request.getfixturevalue(who), query, client_for)
 
 
 def test_expedientes_baseline_search_matches_the_real_search(
@@ -75,13 +82,8 @@ def test_expedientes_baseline_search_matches_the_real_search(
 def test_orders_baseline_and_floor_answer_the_real_page(
     rows: None, who: str, query: str, request: pytest.FixtureRequest, client_for: Callable[[Any], Any]
 ) -> None:
-    user = request.getfixturevalue(who)
-    real = client_for(user).get(f"/api/v1/orders?{query}")
-    assert real.status_code == 200
-    expected = real.json()
-    assert expected["data"]
-    for view in (benchviews.orders_baseline, benchviews.orders_floor):
-        assert _bench_get(view, user, query) == expected, view.__name__
+    views = (benchviews.orders_baseline, benchviews.orders_floor)
+    _assert_answer_the_real_page(views, "/api/v1/orders", request.getfixturevalue(who), query, client_for)
 
 
 def test_reference_views_refuse_a_missing_or_bad_token(rows: None) -> None:
