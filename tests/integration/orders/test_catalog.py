@@ -85,26 +85,26 @@ def test_invalid_product_is_422(clerk_client, body, field):
     assert Product.objects.count() == 0
 
 
+def _assert_only_the_unused_one_deletes(clerk_client, collection, used, unused):
+    """Deleting ``used`` is ``409 has_dependents`` and keeps its row; deleting ``unused`` is a 204."""
+    response = clerk_client.delete(f"/api/v1/{collection}/{used.pk}")
+    assert response.status_code == 409
+    assert response.json()["code"] == "has_dependents"
+    assert type(used).objects.filter(pk=used.pk).exists()
+    assert clerk_client.delete(f"/api/v1/{collection}/{unused.pk}").status_code == 204
+
+
 def test_category_with_products_has_dependents(clerk_client, make_category, make_product):
     category = make_category()
     make_product(category=category)
-    response = clerk_client.delete(f"/api/v1/categories/{category.pk}")
-    assert response.status_code == 409
-    assert response.json()["code"] == "has_dependents"
-    assert Category.objects.filter(pk=category.pk).exists()
-    empty = make_category()
-    assert clerk_client.delete(f"/api/v1/categories/{empty.pk}").status_code == 204
+    _assert_only_the_unused_one_deletes(clerk_client, "categories", category, unused=make_category())
 
 
 def test_product_in_an_order_has_dependents(clerk_client, make_product, place, citizen):
     product = make_product()
     assert place(citizen, [(product, 1)]).status_code == 201
-    response = clerk_client.delete(f"/api/v1/products/{product.pk}")
-    assert response.status_code == 409
-    assert response.json()["code"] == "has_dependents"
-    assert Product.objects.filter(pk=product.pk).exists()
     unsold = make_product()
-    assert clerk_client.delete(f"/api/v1/products/{unsold.pk}").status_code == 204
+    _assert_only_the_unused_one_deletes(clerk_client, "products", product, unused=unsold)
     assert clerk_client.get(f"/api/v1/products/{unsold.pk}").status_code == 404
 
 
