@@ -105,19 +105,18 @@ class ExpedienteDetailView(ExpedienteScopedMixin, generics.GenericAPIView):
         )
         return self.expediente_response(updated)
 
-    @extend_schema(
+    # PUT is a partial update too: both methods are documented alike.
+    _update_schema = extend_schema(
         summary="Partial update (estado through the workflow)",
         request=ExpedienteUpdateSerializer,
         responses={200: ExpedienteSerializer},
     )
+
+    @_update_schema
     def put(self, request: Request, pk: int) -> Response:
         return self._update(request)
 
-    @extend_schema(
-        summary="Partial update (estado through the workflow)",
-        request=ExpedienteUpdateSerializer,
-        responses={200: ExpedienteSerializer},
-    )
+    @_update_schema
     def patch(self, request: Request, pk: int) -> Response:
         return self._update(request)
 
