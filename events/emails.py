@@ -131,6 +131,13 @@ def _welcome(event: Event) -> list[EmailMessage | None]:
     return [queue(kind="welcome", to=to, context=context, event=event, language=language)]
 
 
+def _queue_to(user: Any, kind: str, context: dict[str, Any], event: Event) -> list[EmailMessage | None]:
+    """The email of ``kind`` to ``user``'s address in their language, greeting them by username and
+    dated at the event."""
+    context = {**context, "username": getattr(user, "username", ""), "at": event.created_at}
+    return [queue(kind=kind, to=_email_of(user), context=context, event=event, language=language_of(user))]
+
+
 class _Label:
     """A stored choice that renders as its label in the language active at rendering time."""
 
@@ -148,19 +155,9 @@ def _status_changed(event: Event) -> list[EmailMessage | None]:
         "numero": data.get("numero") or data.get("id"),
         "from_status": _Label("expedientes.Expediente", "estado", data.get("from")),
         "to_status": _Label("expedientes.Expediente", "estado", data.get("to")),
-        "username": getattr(owner, "username", ""),
-        "at": event.created_at,
         "data": data,
     }
-    return [
-        queue(
-            kind="expediente_status_changed",
-            to=_email_of(owner),
-            context=context,
-            event=event,
-            language=language_of(owner),
-        )
-    ]
+    return _queue_to(owner, "expediente_status_changed", context, event)
 
 
 def _amount(value: Any) -> Any:
@@ -179,18 +176,8 @@ def _order_confirmed(event: Event) -> list[EmailMessage | None]:
         "total": _amount(data.get("total")),
         "currency": data.get("currency") or "EUR",
         "items": data.get("items") or [],
-        "username": getattr(customer, "username", ""),
-        "at": event.created_at,
     }
-    return [
-        queue(
-            kind="order_confirmed",
-            to=_email_of(customer),
-            context=context,
-            event=event,
-            language=language_of(customer),
-        )
-    ]
+    return _queue_to(customer, "order_confirmed", context, event)
 
 
 BUILDERS: dict[str, Callable[[Event], list[EmailMessage | None]]] = {
