@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import importlib
-import threading
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from core import tallies
 from events.models import AuditEvent, Event
@@ -17,6 +16,7 @@ from expedientes import services as expedientes_services
 from expedientes.models import Expediente
 from orders import services as orders_services
 from orders.models import Order
+from tests.support.concurrency import run_concurrently
 from tests.support.tallies import COUNTED, assert_tallies_exact, from_tally, order_of
 
 pytestmark = pytest.mark.django_db
@@ -119,32 +119,18 @@ def test_concurrent_writers_from_many_sessions_keep_the_counters_exact(make_user
     owners = [make_user("citizen") for _ in range(2)]
     clerk = make_user("clerk")
     threads_count, per_thread = 6, 15
-    barrier = threading.Barrier(threads_count)
-    errors: list[BaseException] = []
 
     def work(index: int) -> None:
-        try:
-            barrier.wait()
-            for n in range(per_thread):
-                owner = owners[(index + n) % len(owners)]
-                expediente = expedientes_services.create_expediente(
-                    actor=owner, numero=f"CC-{index}-{n}", solicitante="Ana"
-                )
-                if n % 3 == 0:
-                    expedientes_services.transition_expediente(
-                        expediente_id=expediente.pk, actor=clerk, to="en_revision"
-                    )
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        for n in range(per_thread):
+            owner = owners[(index + n) % len(owners)]
+            expediente = expedientes_services.create_expediente(
+                actor=owner, numero=f"CC-{index}-{n}", solicitante="Ana"
+            )
+            if n % 3 == 0:
+                expedientes_services.transition_expediente(expediente_id=expediente.pk, actor=clerk, to="en_revision")
 
-    workers = [threading.Thread(target=work, args=(index,)) for index in range(threads_count)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert errors == []
+    # Any writer's error is raised here (run_concurrently returns every result or raises).
+    run_concurrently([lambda index=index: work(index) for index in range(threads_count)])
     assert_tallies_exact()
     counts = tallies.read(["expedientes_expediente:estado"])
     assert sum(n for n, _ in counts.values()) == threads_count * per_thread
