@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-S3_BACKEND = "storages.backends.s3.S3Storage"
+S3_BACKEND = "core.s3.S3Storage"
 FILESYSTEM_BACKEND = "django.core.files.storage.FileSystemStorage"
 
 
