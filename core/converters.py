@@ -59,16 +59,26 @@ def _decimal_converter(field: fields.DecimalField) -> Callable[[Any], Any]:
     coerce = getattr(field, "coerce_to_string", fields.api_settings.COERCE_DECIMAL_TO_STRING)
     if not coerce or field.localize or field.decimal_places is None:
         return slow
-    places = -field.decimal_places
+    places = field.decimal_places
     digits = field.max_digits
+    if not places:
+        return slow
 
     def convert(value: Any) -> Any:
         # DRF quantizes to the field's places, then formats with "f". A numeric column's value has
-        # its places already (quantizing is the identity), so only formatting is left.
+        # its places already (quantizing is the identity), so only formatting is left, and str() is
+        # that format when it shows a point and exactly ``places`` digits after it with no exponent
+        # (it switches to "1E-7" notation only below 1e-6). The digit count may include a leading
+        # zero: a value near the limit then takes DRF's way, never a wrong one.
         if value.__class__ is decimal.Decimal:
-            _sign, number, exponent = value.as_tuple()
-            if exponent == places and (digits is None or len(number) <= digits):
-                return format(value, "f")
+            text = str(value)
+            if (
+                len(text) > places
+                and text[-places - 1] == "."
+                and "E" not in text
+                and (digits is None or len(text) - 1 - (text[0] == "-") <= digits)
+            ):
+                return text
         return slow(value)
 
     return convert
