@@ -54,6 +54,33 @@ def test_category_slug_is_derived_and_name_unique(clerk_client):
     assert Category.objects.count() == 1
 
 
+@pytest.mark.parametrize(("body", "field"), [({"name": "TAKEN"}, "name"), ({"slug": "taken"}, "slug")])
+def test_category_update_to_another_ones_name_or_slug_is_409(clerk_client, make_category, body, field):
+    make_category(name="Taken", slug="taken")
+    category = make_category(name="Free", slug="free")
+    response = clerk_client.patch(f"/api/v1/categories/{category.pk}", body, format="json")
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["field"] == field
+    category.refresh_from_db()
+    assert (category.name, category.slug, category.version) == ("Free", "free", 1)
+
+
+def test_category_update_is_audited_and_honours_if_match(clerk, clerk_client, make_category):
+    category = make_category(name="Old", slug="old")
+    url = f"/api/v1/categories/{category.pk}"
+    # Its own name in other letters is no clash with itself.
+    response = clerk_client.patch(url, {"name": "OLD"}, format="json", HTTP_IF_MATCH='W/"1"')
+    assert response.status_code == 200
+    entry = AuditEvent.objects.filter(entity_type="category", action="update").get()
+    assert (entry.actor_id, entry.entity_id) == (clerk.pk, str(category.pk))
+    assert entry.changes == {"name": ["Old", "OLD"]}
+    stale = clerk_client.patch(url, {"name": "Newer"}, format="json", HTTP_IF_MATCH='W/"1"')
+    assert stale.status_code == 412
+    unchanged = clerk_client.patch(url, {"name": "OLD"}, format="json")
+    assert unchanged.status_code == 200
+    assert AuditEvent.objects.filter(entity_type="category", action="update").count() == 1
+
+
 def test_product_update_bumps_version_and_honours_if_match(clerk_client, make_product):
     product = make_product()
     url = f"/api/v1/products/{product.pk}"
