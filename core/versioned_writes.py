@@ -32,6 +32,12 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     return {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
 
 
+def removed(before: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [old, None]}`` for every field: the changes a delete records (``diff`` reads only
+    the fields of its second mapping, so ``diff(before, {})`` is empty)."""
+    return {key: [value, None] for key, value in before.items()}
+
+
 def lock_versioned(
     queryset: QuerySet[M, M] | Manager[M],
     pk: Any,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, NotFound, ValidationFailed
 from core.request_context import get_request_id
-from core.versioned_writes import lock_versioned, save_versioned
+from core.versioned_writes import lock_versioned, removed, save_versioned
 from events import emails, outbox
 from events.models import AuditEvent, Event, OutboxStatus, WebhookDelivery, WebhookEndpoint
 from events.ssrf import UnsafeURL, check_url
@@ -213,7 +213,7 @@ def delete_endpoint(*, actor: Any, endpoint_id: int, expected_versions: set[int]
     """Remove a subscriber and its delivery log (the events themselves stay)."""
     with transaction.atomic():
         endpoint = _lock_endpoint(endpoint_id, expected_versions)
-        changes = {key: [value, None] for key, value in _representation(endpoint).items()}
+        changes = removed(_representation(endpoint))
         changes["secret"] = [MASK, None]
         pk = endpoint.pk
         endpoint.delete()

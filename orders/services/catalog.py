@@ -10,7 +10,7 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext_lazy
 
 from core.exceptions import Conflict, HasDependents
-from core.versioned_writes import diff, lock_versioned, save_versioned
+from core.versioned_writes import diff, lock_versioned, removed, save_versioned
 from events.services import record
 from orders.models import Category, Product
 from orders.payloads import category_payload, product_payload
@@ -104,7 +104,7 @@ def _delete_entry(entity_type: str, pk: int, *, actor: Any, expected_versions: s
                 entry.delete()
         except ProtectedError:
             raise HasDependents(str(in_use))
-        record(actor=actor, entity_type=entity_type, entity_id=pk, action="delete", changes=diff(before, {}))
+        record(actor=actor, entity_type=entity_type, entity_id=pk, action="delete", changes=removed(before))
 
 
 def delete_category(*, actor: Any, category_id: int, expected_versions: set[int] | None = None) -> None:

@@ -112,11 +112,11 @@ def test_invalid_product_is_422(clerk_client, body, field):
     assert Product.objects.count() == 0
 
 
-def _assert_only_the_unused_one_deletes(clerk_client, collection, used, unused):
-    """Deleting ``used`` is ``409 has_dependents`` and keeps its row; deleting ``unused`` is a 204."""
+def _assert_only_the_unused_one_deletes(clerk_client, collection, used, unused, detail):
+    """Deleting ``used`` is ``409 has_dependents`` naming why, and keeps its row; deleting ``unused`` is a 204."""
     response = clerk_client.delete(f"/api/v1/{collection}/{used.pk}")
     assert response.status_code == 409
-    assert response.json()["code"] == "has_dependents"
+    assert (response.json()["code"], response.json()["detail"]) == ("has_dependents", detail)
     assert type(used).objects.filter(pk=used.pk).exists()
     assert clerk_client.delete(f"/api/v1/{collection}/{unused.pk}").status_code == 204
 
@@ -124,14 +124,46 @@ def _assert_only_the_unused_one_deletes(clerk_client, collection, used, unused):
 def test_category_with_products_has_dependents(clerk_client, make_category, make_product):
     category = make_category()
     make_product(category=category)
-    _assert_only_the_unused_one_deletes(clerk_client, "categories", category, unused=make_category())
+    _assert_only_the_unused_one_deletes(
+        clerk_client, "categories", category, unused=make_category(), detail="The category still has products"
+    )
+
+
+def test_a_catalog_delete_is_audited_and_honours_if_match(clerk, clerk_client, make_category):
+    category = make_category(name="Gone", slug="gone")
+    url = f"/api/v1/categories/{category.pk}"
+    assert clerk_client.delete(url, HTTP_IF_MATCH='W/"7"').status_code == 412
+    assert Category.objects.filter(pk=category.pk).exists()
+    assert clerk_client.delete(url, HTTP_IF_MATCH='W/"1"').status_code == 204
+    entry = AuditEvent.objects.get(entity_type="category", action="delete")
+    assert (entry.actor_id, entry.entity_id) == (clerk.pk, str(category.pk))
+    assert entry.changes == {"name": ["Gone", None], "slug": ["gone", None]}
+
+
+@pytest.mark.parametrize("field", ["name", "slug"])
+def test_a_racing_twin_category_is_the_same_409_as_the_check(make_category, field):
+    """The insert that loses a race to a twin fails on the constraint: the answer names the same field."""
+    from django.db import IntegrityError, transaction
+
+    from orders.services.catalog import _category_integrity_conflict
+
+    make_category(name="Twin", slug="twin")
+    twin = {"name": "Twin", "slug": "other"} if field == "name" else {"name": "Other", "slug": "twin"}
+    with pytest.raises(IntegrityError) as raised, transaction.atomic():
+        Category.objects.create(**twin)
+    conflict = _category_integrity_conflict(raised.value)
+    message = f"A category with this {field} already exists."
+    assert conflict.detail == f"{field}: {message}"
+    assert conflict.errors == [{"field": field, "message": message, "code": "unique"}]
 
 
 def test_product_in_an_order_has_dependents(clerk_client, make_product, place, citizen):
     product = make_product()
     assert place(citizen, [(product, 1)]).status_code == 201
     unsold = make_product()
-    _assert_only_the_unused_one_deletes(clerk_client, "products", product, unused=unsold)
+    _assert_only_the_unused_one_deletes(
+        clerk_client, "products", product, unused=unsold, detail="The product appears in orders"
+    )
     assert clerk_client.get(f"/api/v1/products/{unsold.pk}").status_code == 404
 
 
