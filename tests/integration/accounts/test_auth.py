@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from django.utils import timezone
 
 from accounts.models import User
+from core.exceptions import NotFound
 from events.models import AuditEvent, Event
 from tests.support.api import PASSWORD, bearer, claims, login, problem, refresh
 
@@ -157,6 +159,26 @@ def test_password_change_revokes_refresh_tokens(api_client, citizen):
     assert login(api_client, citizen.username, "An0ther-g00d-one").status_code == 200
     audit = AuditEvent.objects.filter(entity_type="user", entity_id=str(citizen.pk), action="update").get()
     assert audit.changes == {"password": ["***", "***"]}
+
+
+def test_a_password_change_touches_only_the_callers_account(make_user, client_for):
+    """The current password is checked against the caller's account, and only its password changes."""
+    first, second = make_user("citizen", password="Fir5t-account-pass"), make_user("citizen", password=PASSWORD)
+    assert change_password(client_for(second), PASSWORD, "An0ther-g00d-one").status_code == 204
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.check_password("Fir5t-account-pass")
+    assert second.check_password("An0ther-g00d-one")
+
+
+def test_a_password_change_for_a_deleted_account_is_404_naming_the_user(citizen):
+    from accounts.services import change_password as change
+
+    citizen.deleted_at = timezone.now()
+    citizen.save(update_fields=["deleted_at"])
+    with pytest.raises(NotFound) as missing:
+        change(request=None, user_id=citizen.pk, current_password=PASSWORD, new_password="An0ther-g00d-one")
+    assert str(missing.value.detail) == "User not found"
 
 
 def test_wrong_current_password_is_422_on_current_password(citizen_client, citizen):

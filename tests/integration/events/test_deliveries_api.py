@@ -67,7 +67,10 @@ def test_retry_on_a_disabled_endpoint_is_409(clerk_client, make_endpoint, publis
     delivery = WebhookDelivery.objects.get()
     response = clerk_client.post(f"{DELIVERIES}/{delivery.pk}/retry")
     assert response.status_code == 409
-    assert clerk_client.post(f"{DELIVERIES}/999999/retry").status_code == 404
+    assert response.json()["detail"] == "The webhook endpoint is disabled; re-enable it first."
+    missing = clerk_client.post(f"{DELIVERIES}/999999/retry")
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "Webhook delivery not found"
 
 
 def test_list_endpoints_query_counts(clerk_client, make_endpoint, publish, receiver, django_assert_max_num_queries):
