@@ -109,7 +109,21 @@ def test_delete_documento_rules(
     clerk_client.put(f"{URL}/{expediente.pk}", {"estado": "en_revision"}, format="json")
     response = citizen_client.delete(f"{docs_url(expediente.pk)}/{second['id']}")
     assert response.status_code == 403
+    assert response.json()["detail"] == "Documentos can only be removed by their owner while iniciado."
     assert clerk_client.delete(f"{docs_url(expediente.pk)}/{second['id']}").status_code == 204
+
+
+def test_another_citizens_documento_is_not_found_by_name(make_expediente, make_user, citizen, citizen_client):
+    """Someone else's documento does not exist for a citizen, whatever door it is asked through."""
+    from core.exceptions import NotFound, not_found_detail
+    from expedientes import services
+
+    doc = citizen_client.post(docs_url(make_expediente(citizen).pk), {"nombre": "a", "tipo": "otro"}, format="json")
+    stranger = make_user("citizen")
+    with pytest.raises(NotFound) as raised:
+        services.delete_documento(documento_id=doc.json()["id"], actor=stranger)
+    assert str(raised.value.detail) == str(not_found_detail("Documento"))
+    assert Documento.objects.filter(pk=doc.json()["id"]).exists()
 
 
 def test_a_documento_trail_names_who_and_every_field_on_create_and_delete(make_expediente, citizen, citizen_client):
