@@ -260,3 +260,13 @@ def test_register_event_and_audit_for_admin_created_user(admin_client_api, admin
     audit = AuditEvent.objects.get(entity_type="user", entity_id=str(body["id"]))
     assert audit.actor_id == admin.pk
     assert "password" not in audit.changes
+
+
+def test_a_user_write_names_a_missing_user_and_honours_if_match(admin_client_api, citizen):
+    missing = admin_client_api.patch(f"{USERS}/999999", {"full_name": "Nadie"}, format="json")
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "User not found"
+    stale = admin_client_api.patch(f"{USERS}/{citizen.pk}", {"full_name": "Otra"}, format="json", HTTP_IF_MATCH='W/"9"')
+    assert stale.status_code == 412
+    citizen.refresh_from_db()
+    assert citizen.full_name != "Otra"

@@ -92,3 +92,13 @@ def test_a_delete_with_a_stale_version_is_412_and_keeps_the_row(clerk_client, en
     assert response.status_code == 412
     assert model.objects.filter(pk=existing.pk).exists()
     assert not AuditEvent.objects.filter(entity_type=entity_type, action="delete").exists()
+
+
+def test_a_missing_endpoint_is_not_found_by_name(clerk_client):
+    for response in (
+        clerk_client.patch(f"{ENDPOINTS}/999999", {"description": "x"}, format="json"),
+        clerk_client.delete(f"{ENDPOINTS}/999999"),
+        clerk_client.post(f"{ENDPOINTS}/999999/rotate-secret"),
+    ):
+        assert response.status_code == 404
+        assert response.json()["detail"] == "Webhook endpoint not found"

@@ -149,9 +149,11 @@ def test_assignment_refusals_say_why(make_expediente, make_user, citizen, clerk_
 
 def test_delete_records_every_field_to_nothing(make_expediente, citizen, citizen_client):
     expediente = make_expediente(citizen, solicitante="Ana", concepto="Uno")
-    assert citizen_client.delete(detail_url(expediente.pk)).status_code == 204
+    stale = citizen_client.delete(detail_url(expediente.pk), HTTP_IF_MATCH='W/"9"')
+    assert stale.status_code == 412
+    assert citizen_client.delete(detail_url(expediente.pk), HTTP_IF_MATCH='W/"1"').status_code == 204
     audit = trail(expediente.pk)[-1]
-    assert audit.action == "delete"
+    assert (audit.action, audit.actor_id) == ("delete", citizen.pk)
     assert audit.changes == {
         "numero": [expediente.numero, None],
         "solicitante": ["Ana", None],
