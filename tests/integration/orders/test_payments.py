@@ -59,11 +59,17 @@ def test_provider_outage_is_502_and_nothing_charged(citizen_client, order, sandb
     assert Payment.objects.get().status == "failed"
 
 
-@pytest.mark.parametrize(("extra", "field"), [({"amount": "25.01"}, "amount"), ({"currency": "USD"}, "currency")])
-def test_amount_or_currency_mismatch_is_422(citizen_client, order, sandbox_provider, extra, field):
+@pytest.mark.parametrize(
+    ("extra", "field", "message"),
+    [
+        ({"amount": "25.01"}, "amount", "Must equal the order's total (25.00)."),
+        ({"currency": "USD"}, "currency", "Must equal the order's currency (EUR)."),
+    ],
+)
+def test_amount_or_currency_mismatch_is_422(citizen_client, order, sandbox_provider, extra, field, message):
     response = pay(citizen_client, order, **extra)
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == field
+    assert (response.json()["errors"][0]["field"], response.json()["errors"][0]["message"]) == (field, message)
     assert Payment.objects.count() == 0
     assert sandbox_provider.calls == []
 
@@ -79,14 +85,16 @@ def test_already_paid_order_is_409(citizen_client, order):
     assert pay(citizen_client, order).status_code == 201
     again = pay(citizen_client, order)
     assert again.status_code == 409
-    assert again.json()["code"] == "conflict"
+    assert (again.json()["code"], again.json()["detail"]) == ("conflict", "The order is already paid")
     assert Payment.objects.count() == 1
 
 
 @pytest.mark.parametrize("status", ["approved", "rejected", "shipped", "delivered", "cancelled"])
 def test_only_pending_or_confirmed_orders_can_be_paid(citizen_client, order, status):
     Order.objects.filter(pk=order.pk).update(status=status)
-    assert pay(citizen_client, order).status_code == 409
+    response = pay(citizen_client, order)
+    assert response.status_code == 409
+    assert response.json()["detail"] == f"An order that is {status} cannot be paid"
     assert Payment.objects.count() == 0
 
 
