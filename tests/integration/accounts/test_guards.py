@@ -10,7 +10,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Role
-from accounts.services.guards import _conflict_from_integrity, _same_value, is_active_admin
+from accounts.services.guards import (
+    _conflict_from_integrity,
+    _same_value,
+    check_privileged_fields,
+    ensure_unique,
+    is_active_admin,
+)
+from core.exceptions import Conflict, PermissionDeniedError
 
 JOINED = datetime(2026, 1, 5, 10, 30, tzinfo=UTC)
 
@@ -68,3 +75,21 @@ def test_an_active_admin_is_an_admin_active_and_not_deleted(make_user):
     assert is_active_admin(admin) is False
     admin.deleted_at, admin.role = None, Role.CLERK
     assert is_active_admin(admin) is False
+
+
+@pytest.mark.django_db
+def test_an_admin_may_send_privileged_fields_and_no_one_else(make_user):
+    admin, citizen = make_user("admin"), make_user("citizen")
+    check_privileged_fields(actor=admin, fields={"role": "admin", "is_active": False}, current=citizen)
+    with pytest.raises(PermissionDeniedError) as refused:
+        check_privileged_fields(actor=citizen, fields={"role": "admin"}, current=citizen)
+    assert str(refused.value.detail) == "Only an admin may change role."
+
+
+@pytest.mark.django_db
+def test_an_account_never_clashes_with_its_own_email_or_username(make_user):
+    ana = make_user("citizen", username="ana", email="ana@example.com")
+    ensure_unique(email="ANA@example.com", username="Ana", exclude_pk=ana.pk)
+    with pytest.raises(Conflict) as taken:
+        ensure_unique(email="ana@example.com", username="ana")
+    assert [error["field"] for error in taken.value.errors] == ["email", "username"]
