@@ -21,6 +21,7 @@ def test_action_outside_the_table_is_409_invalid_transition(citizen_client, cler
         assert response.status_code == 409
         body = response.json()
         assert body["code"] == "invalid_transition"
+        assert body["detail"] == f"Cannot {action} an order: no such action"
         assert body["errors"][0]["field"] == "action"
     assert citizen_client.post(f"/api/v1/orders/{order.pk}/{action}").json()["allowed_transitions"] == [
         "confirm",

@@ -121,7 +121,12 @@ def test_workflow_table_for_staff(clerk, citizen, client_for, make_product, init
     order.refresh_from_db()
     if expected is None:
         assert response.status_code == 409
-        assert response.json()["code"] == "invalid_transition"
+        body = response.json()
+        assert body["code"] == "invalid_transition"
+        assert body["detail"] == f"Cannot {action} an order that is {initial}"
+        assert body["errors"][0]["field"] == "action"
+        # What a clerk may do from here: staff may take every step of the table.
+        assert body["allowed_transitions"] == [name for name, step in TRANSITIONS.items() if initial in step.sources]
         assert order.status == initial
         assert order.version == 1
     else:
@@ -163,6 +168,7 @@ def test_staff_only_actions_by_owner_are_403(citizen, citizen_client, make_produ
         order.save()
     response = citizen_client.post(f"/api/v1/orders/{order.pk}/{action}")
     assert response.status_code == 403
+    assert response.json()["detail"] == f"Only staff may {action} an order."
     order.refresh_from_db()
     assert order.version == 1
 
