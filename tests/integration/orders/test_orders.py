@@ -185,9 +185,11 @@ def test_reject_and_cancel_release_stock(citizen, clerk_client, make_product, pl
     order_id = place(citizen, [(product, 2)]).json()["id"]
     product.refresh_from_db()
     assert product.stock == 1
+    reserved_version = product.version
     assert clerk_client.post(f"/api/v1/orders/{order_id}/{action}").status_code == 200
     product.refresh_from_db()
     assert product.stock == 3
+    assert product.version == reserved_version + 1  # a stock change is a new version of the product
 
 
 def test_transition_honours_if_match(citizen, citizen_client, make_product):
