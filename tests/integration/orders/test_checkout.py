@@ -94,11 +94,42 @@ def test_provider_pending_answer_is_a_failure(citizen, citizen_client, fill_cart
     assert stocks() == [5, 2]
 
 
+def test_an_order_cancelled_while_at_the_provider_is_refunded_and_the_cart_kept(
+    citizen, citizen_client, fill_cart, shop, monkeypatch
+):
+    """The charge succeeds, but staff cancelled the order meanwhile: the money goes back, 409."""
+    from events.models import AuditEvent
+    from orders.payments import sandbox
+
+    original = sandbox._charge
+
+    def cancelled_meanwhile(body):
+        Order.objects.update(status="cancelled")
+        return original(body)
+
+    monkeypatch.setattr(sandbox, "_charge", cancelled_meanwhile)
+    fill_cart(citizen, [(shop[0], 1)])
+    response = citizen_client.post("/api/v1/checkout", {"payment_method": "pm_card_visa"}, format="json")
+    assert response.status_code == 409
+    body = response.json()
+    assert body["detail"] == "The order was cancelled while it was being paid; the payment was refunded"
+    order = Order.objects.get()
+    assert body["order_id"] == order.pk
+    payment = Payment.objects.get()
+    assert (
+        (body["payment"]["id"], body["payment"]["status"]) == (payment.pk, "refunded") == (payment.pk, payment.status)
+    )
+    assert CartItem.objects.filter(cart__user=citizen).count() == 1
+    payment_trail = AuditEvent.objects.filter(entity_type="payment", entity_id=str(payment.pk))
+    assert payment_trail.exists()
+    assert set(payment_trail.values_list("actor_id", flat=True)) == {citizen.pk}
+
+
 @pytest.mark.django_db
 def test_empty_cart_is_422(citizen_client, sandbox_provider):
     response = citizen_client.post("/api/v1/checkout", {"payment_method": "pm_card_visa"}, format="json")
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "cart"
+    assert response.json()["errors"] == [{"field": "cart", "message": "The cart is empty.", "code": "empty"}]
     assert Order.objects.count() == 0
     assert sandbox_provider.calls == []
 
