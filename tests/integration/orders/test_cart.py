@@ -39,8 +39,28 @@ def test_unknown_or_inactive_product_is_422(citizen_client, make_product, active
     product_id = make_product(active=False).pk if not active else 987654
     response = citizen_client.post("/api/v1/cart/items", {"product_id": product_id, "quantity": 1}, format="json")
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "product_id"
+    assert response.json()["errors"] == [
+        {"field": "product_id", "message": "Unknown or inactive product.", "code": "does_not_exist"}
+    ]
     assert CartItem.objects.count() == 0
+
+
+def test_a_line_merges_up_to_the_maximum_and_no_further(
+    citizen, citizen_client, make_product, client_for, other_citizen
+):
+    """Merging adds to the caller's own line only, up to 1,000 units exactly; one more is refused whole."""
+    lamp = make_product()
+    add = "/api/v1/cart/items"
+    client_for(other_citizen).post(add, {"product_id": lamp.pk, "quantity": 5}, format="json")
+    citizen_client.post(add, {"product_id": lamp.pk, "quantity": 999}, format="json")
+    assert citizen_client.post(add, {"product_id": lamp.pk, "quantity": 1}, format="json").status_code == 201
+    refused = citizen_client.post(add, {"product_id": lamp.pk, "quantity": 1}, format="json")
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        {"field": "quantity", "message": "The line would exceed 1000 units.", "code": "max_value"}
+    ]
+    quantities = dict(CartItem.objects.values_list("cart__user_id", "quantity"))
+    assert quantities == {other_citizen.pk: 5, citizen.pk: 1000}
 
 
 @pytest.mark.parametrize("quantity", [0, -1, 1001, "x"])

@@ -19,6 +19,7 @@ def test_create_confirm_retrieve(citizen, citizen_client, make_product, place):
     assert order["user"] == citizen.pk
     assert order["total"] == "125.00"
     assert order["currency"] == "EUR"
+    assert order["shipping_address"] == "Calle Mayor 1, Madrid"
     assert order["payments"] == []
     assert order["version"] == 1
     assert response["ETag"] == 'W/"1"'

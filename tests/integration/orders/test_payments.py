@@ -39,7 +39,7 @@ def test_declined_payment_is_402_with_the_failed_payment(citizen_client, order):
     response = pay(citizen_client, order, "pm_card_declined")
     assert response.status_code == 402
     body = response.json()
-    assert body["code"] == "payment_declined"
+    assert (body["code"], body["detail"]) == ("payment_declined", "The payment was declined")
     assert body["payment"]["status"] == "failed"
     assert body["payment"]["failure_reason"] == "declined"
     order.refresh_from_db()
@@ -53,6 +53,7 @@ def test_provider_outage_is_502_and_nothing_charged(citizen_client, order, sandb
     response = pay(citizen_client, order, "pm_card_error")
     assert response.status_code == 502
     assert response.json()["code"] == "upstream_error"
+    assert response.json()["detail"] == "The payment provider failed; nothing was charged"
     assert response.json()["payment"]["status"] == "failed"
     assert len(sandbox_provider.calls) == 3
     assert len({call["idempotency_key"] for call in sandbox_provider.calls}) == 1
