@@ -90,3 +90,25 @@ def test_list_endpoints_query_counts(clerk_client, make_endpoint, publish, recei
     delivery = WebhookDelivery.objects.first()
     with django_assert_max_num_queries(4):
         assert clerk_client.get(f"{DELIVERIES}/{delivery.pk}").status_code == 200
+
+
+def test_a_delivery_being_sent_is_not_retried_and_a_retry_starts_afresh(clerk_client, make_endpoint, publish, receiver):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    receiver.post(URL, status_code=500)
+    make_endpoint()
+    publish("order.created")
+    delivery = WebhookDelivery.objects.get()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        locked_until=timezone.now() + timedelta(minutes=1), lease_token="lease-of-a-worker"
+    )
+    busy = clerk_client.post(f"{DELIVERIES}/{delivery.pk}/retry")
+    assert busy.status_code == 409
+    assert busy.json()["detail"] == "The delivery is being sent right now."
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(locked_until=timezone.now() - timedelta(minutes=1))
+    assert clerk_client.post(f"{DELIVERIES}/{delivery.pk}/retry").status_code == 202
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.locked_until, delivery.lease_token) == ("pending", None, "")
+    assert delivery.enqueued_at is not None
