@@ -32,7 +32,22 @@ def test_successful_payment_confirms_pending_order(citizen_client, order, sandbo
     assert [p["status"] for p in detail["payments"]] == ["succeeded"]
     assert Event.objects.filter(type="payment.succeeded").count() == 1
     assert Event.objects.filter(type="order.confirmed").count() == 1
-    assert AuditEvent.objects.filter(entity_type="payment", entity_id=str(body["id"])).count() == 2
+    trail = AuditEvent.objects.filter(entity_type="payment", entity_id=str(body["id"])).order_by("id")
+    assert trail.count() == 2
+    created = trail.first()
+    assert (created.action, created.actor_id) == ("create", order.user_id)
+    assert created.changes == {"status": [None, "pending"], "amount": [None, "25.00"]}
+    assert set(trail.values_list("actor_id", flat=True)) == {order.user_id}
+
+
+def test_a_payment_in_progress_is_409_and_charges_nothing(citizen_client, order, sandbox_provider):
+    Payment.objects.create(
+        order=order, amount=order.total, currency="EUR", status="pending", provider="fake", idempotency_key="pay_live"
+    )
+    response = pay(citizen_client, order)
+    assert response.status_code == 409
+    assert response.json()["detail"] == "A payment for this order is already in progress"
+    assert sandbox_provider.calls == []
 
 
 def test_declined_payment_is_402_with_the_failed_payment(citizen_client, order):
