@@ -27,6 +27,7 @@ def test_successful_payment_confirms_pending_order(citizen_client, order, sandbo
     assert body["transaction_id"].startswith("ch_")
     assert body["failure_reason"] is None
     assert sandbox_provider.calls[0]["body"]["amount"] == 2500
+    assert sandbox_provider.calls[0]["body"]["metadata"] == {"payment_id": body["id"], "order_id": order.pk}
     detail = citizen_client.get(f"/api/v1/orders/{order.pk}").json()
     assert detail["status"] == "confirmed"
     assert [p["status"] for p in detail["payments"]] == ["succeeded"]
@@ -184,3 +185,22 @@ def test_payment_list_query_count(clerk_client, citizen, make_product, place, dj
     with django_assert_max_num_queries(3) as large:
         assert len(client.get("/api/v1/payments?per_page=8").json()["data"]) == 8
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_an_order_cancelled_while_at_the_provider_gets_its_money_back(citizen, citizen_client, order, monkeypatch):
+    """The charge succeeds, but the order was cancelled meanwhile: the payment is refunded at once, by the payer."""
+    from orders.payments import sandbox
+
+    original = sandbox._charge
+
+    def cancelled_meanwhile(body):
+        Order.objects.filter(pk=order.pk).update(status="cancelled")
+        return original(body)
+
+    monkeypatch.setattr(sandbox, "_charge", cancelled_meanwhile)
+    response = pay(citizen_client, order)
+    assert response.status_code == 201
+    payment = Payment.objects.get()
+    assert (response.json()["id"], response.json()["status"], payment.status) == (payment.pk, "refunded", "refunded")
+    refund = AuditEvent.objects.filter(entity_type="payment", entity_id=str(payment.pk)).latest("id")
+    assert (refund.actor_id, refund.changes["status"]) == (citizen.pk, ["succeeded", "refunded"])
