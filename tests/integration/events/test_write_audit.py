@@ -75,6 +75,8 @@ def test_a_staff_write_is_audited_with_its_actor_entity_and_changes(clerk, clerk
         action,
     )
     assert entry.changes, "an audit row without the changes it records"
+    if action == "create":
+        assert entry.changes["name"] == [None, "New"]  # what was created, from nothing
 
 
 DELETES = {
