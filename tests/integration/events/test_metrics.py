@@ -78,8 +78,11 @@ def test_the_outbox_figures_use_the_partial_indexes(db):
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + sql, {"pending": "pending", "failed": "failed"})
         plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SELECT indexrelid::regclass::text FROM pg_index WHERE indpred IS NOT NULL")
+        partial = {row[0] for row in cursor.fetchall()}
     assert "Seq Scan" not in plan
-    # Only the partial indexes over pending/failed rows (no index over all rows exists for status).
+    # Only partial indexes, over the few rows still due or settled: never one over all the rows. On
+    # empty tables the planner may take any of them (the failed count fits two), so none is named.
     used = set(re.findall(r"Scan using (\w+)", plan))
     assert used, plan
-    assert used <= {"events_delivery_due", "events_delivery_status", "events_email_due"}, plan
+    assert used <= partial, (used - partial, plan)
