@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.permissions import is_staff_user
 from core.exceptions import Conflict, NotFound, PermissionDeniedError
 from core.storage import save_until_rollback
+from core.versioned_writes import removed
 from events.services import record
 from expedientes.models import Documento, Estado
 from expedientes.payloads import documento_payload
@@ -87,7 +88,7 @@ def delete_documento(*, documento_id: int, actor: Any) -> None:
             entity_type="documento",
             entity_id=pk,
             action="delete",
-            changes={key: [value, None] for key, value in data.items() if key not in ("id", "created_at")},
+            changes=removed({key: value for key, value in data.items() if key not in ("id", "created_at")}),
         )
         if stored_name:
             storage = storages["default"]

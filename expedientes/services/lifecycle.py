@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 
 from accounts.permissions import is_staff_user
 from core.exceptions import Conflict, HasDependents, InvalidTransition, PermissionDeniedError, ValidationFailed
-from core.versioned_writes import diff, lock_versioned, save_versioned
+from core.versioned_writes import diff, lock_versioned, removed, save_versioned
 from core.workflow import may_take
 from events.services import record
 from expedientes import workflow
@@ -229,7 +229,7 @@ def delete_expediente(*, expediente_id: int, actor: Any, expected_versions: set[
             entity_type="expediente",
             entity_id=pk,
             action="delete",
-            changes={key: [data[key], None] for key in AUDITED_FIELDS},
+            changes=removed({key: data[key] for key in AUDITED_FIELDS}),
             event_type="expediente.deleted",
             data=data,
         )
