@@ -7,19 +7,24 @@
    A common name at a million rows is counted once (a third of a second) instead of per request.
 3. Otherwise (a join to an unversioned table, a subquery, a transaction that has written rows),
    ``COUNT(*)``, as Django counts.
+
+A page can carry what 1 and 2 read (:func:`probe`): the page's statement reads the counters, or the
+versions, in a subquery PostgreSQL runs once, so a page and its total cost one statement, read in
+one snapshot.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import caches
 from django.db import connections
-from django.db.models import QuerySet
-from django.db.models.expressions import Col
+from django.db.models import IntegerField, QuerySet, TextField
+from django.db.models.expressions import Col, RawSQL
 from django.db.models.lookups import Exact, In
 from django.db.models.sql.query import Query
 from django.db.models.sql.where import AND, WhereNode
@@ -117,6 +122,16 @@ def _choose(specs: Sequence[TallySpec], fixed: set[str], not_null: set[str]) -> 
 
 def exact_count(queryset: QuerySet) -> int | None:
     """The queryset's ``count()`` from the counters, or None when no counter covers its filters."""
+    statement = _tally_statement(queryset)
+    if statement is None:
+        return None
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(*statement)
+        return int(cursor.fetchone()[0])
+
+
+def _tally_statement(queryset: QuerySet) -> tuple[str, list[Any]] | None:
+    """The statement that sums the counters covering the queryset's filters, or None."""
     query = queryset.query
     model = queryset.model
     specs = tallies.specs_for(model._meta.db_table)
@@ -135,16 +150,14 @@ def exact_count(queryset: QuerySet) -> int | None:
     if spec is None:
         return None
     if any(not values for values in allowed.values()):
-        return 0  # e.g. owner_id = 5 AND owner_id = 7
+        return "SELECT 0", []  # e.g. owner_id = 5 AND owner_id = 7
     sql = f"SELECT COALESCE(SUM(n), 0) FROM {tallies.TABLE} WHERE name = %s"  # noqa: S608 - a constant
     params: list[Any] = [spec.name]
     for column, key_column in zip(spec.columns, ("k1", "k2"), strict=False):
         if column in allowed:
             sql += f" AND {key_column} = ANY(%s)"
             params.append(sorted(allowed[column]))
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return int(cursor.fetchone()[0])
+    return sql, params
 
 
 # --- 2. counted once per version -----------------------------------------------------------------
@@ -171,28 +184,72 @@ def _reads_a_subquery(node: Any) -> bool:
     return any(child is not None and _reads_a_subquery(child) for child in children)
 
 
-def _cached_count(queryset: QuerySet, tables: list[str]) -> int:
+def _statement_key(queryset: QuerySet) -> tuple[str, list[Any], str]:
+    """The count's inner SQL, its parameters and the cache's name for them."""
     inner, params = queryset.order_by().values_list("pk").query.sql_with_params()
     database = connections[queryset.db].settings_dict
     # Which database too: two of them (staging and production, say) may share one Redis.
     where = f"{database.get('HOST')}:{database.get('PORT')}/{database.get('NAME')}"
-    statement = hashlib.sha256(f"{where}\x00{inner}\x00{params!r}".encode()).hexdigest()
+    return inner, list(params), hashlib.sha256(f"{where}\x00{inner}\x00{params!r}".encode()).hexdigest()
+
+
+def _cached_count(queryset: QuerySet, tables: list[str]) -> int:
+    inner, params, statement = _statement_key(queryset)
     # The versions and, in the same snapshot, the count: at once in a transaction that has written
     # (the cache is not for it), else only when the cache does not have it (PostgreSQL runs a
     # subquery no branch asks for not at all). So a request costs one statement here as before.
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(_counted(inner, "NOT v.clean"), [*params, tables])
         clean, current, total = cursor.fetchone()
-        if not clean:
-            return int(total)
-        cached = _cache_get(_cache_key(statement, current))
-        if cached is not None:
-            return cached
+    if not clean:
+        return int(total)
+    cached = _cache_get(_cache_key(statement, current))
+    if cached is not None:
+        return cached
+    return _count_and_cache(queryset, inner, params, tables, statement)
+
+
+def _count_and_cache(queryset: QuerySet, inner: str, params: list[Any], tables: list[str], statement: str) -> int:
+    with connections[queryset.db].cursor() as cursor:
         cursor.execute(_counted(inner, "TRUE"), [*params, tables])
         clean, current, total = cursor.fetchone()
     if clean:
         _cache_set(_cache_key(statement, current), int(total))
     return int(total)
+
+
+# --- a page that carries its total ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a page's statement reads for its list's total (``expression``, annotated on the page's
+    rows), and ``total``: the exact total from the value read, or None when it must be counted apart."""
+
+    expression: RawSQL
+    total: Callable[[Any], int | None]
+
+
+def probe(queryset: QuerySet) -> Probe | None:
+    """A :class:`Probe` for the queryset's total, when the counters or the cache can give it."""
+    tally = _tally_statement(queryset)
+    if tally is not None:
+        sql, params = tally
+        # Built from constants and Django's compiled SQL, every value a parameter.
+        return Probe(RawSQL(f"({sql})", params, output_field=IntegerField()), int)  # noqa: S611
+    tables = versioned_tables(queryset)
+    if tables is None:
+        return None
+    inner, params, statement = _statement_key(queryset)
+
+    def total(current: str | None) -> int | None:
+        if current is None:  # this transaction has written: count in it, cache nothing
+            return None
+        cached = _cache_get(_cache_key(statement, current))
+        return cached if cached is not None else _count_and_cache(queryset, inner, params, tables, statement)
+
+    versions_read = f"(SELECT CASE WHEN v.clean THEN v.versions END FROM ({versions.READ_SQL}) AS v)"  # noqa: S608 - a constant
+    return Probe(RawSQL(versions_read, [tables], output_field=TextField()), total)  # noqa: S611 - a constant
 
 
 def _counted(inner: str, when: str) -> str:

@@ -12,12 +12,11 @@ from __future__ import annotations
 import datetime
 import decimal
 import re
-from collections.abc import Sequence
 from typing import Any
 
 from django.core import signing
 from django.db import connection
-from django.db.models import BooleanField, Expression, F, Q, QuerySet, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
@@ -26,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import counts
+from core.expressions import RowComparison
 from core.filters import ordering_of
 from core.values import fetch_rows, values_plan
 
@@ -35,6 +35,9 @@ _CURSOR_SALT = "core.pagination.cursor"
 _INTEGER = re.compile(r"-?[0-9]+")
 # The longest value a cursor carries (a timestamp, an id, a name of the ordering column).
 _MAX_CURSOR_VALUE = 1000
+# The annotation that carries a page's total (``counts.probe``); no serializer reads it.
+_TOTAL = "_page_total"
+_MAX_OFFSET = 2**63 - 1
 
 
 def _positive_int(request: Request, name: str, default: int, maximum: int | None = None) -> int:
@@ -76,14 +79,30 @@ class Pagination(BasePagination):
         if "cursor" in request.query_params:
             self.mode = "cursor"
             return self._paginate_cursor(queryset, request, view)
-        self.total = counts.count(queryset)
         offset = (self.page - 1) * self.per_page
-        if offset >= self.total:
-            self.has_next = False
-            return []
-        rows = self._fetch(queryset[offset : offset + self.per_page], view)
+        rows = self._page(queryset, view, offset)
         self.has_next = offset + len(rows) < self.total
         return rows
+
+    def _page(self, queryset: QuerySet, view: Any, offset: int) -> list[Any]:
+        """The page's rows, and its list's exact total in ``self.total``: carried by the page's own
+        statement when the counters or the count cache can give it (``counts.probe``), else counted
+        apart first."""
+        window = slice(offset, offset + self.per_page)
+        # An offset past what PostgreSQL can store is past the end of any list: counted, never read.
+        probe = counts.probe(queryset) if window.stop <= _MAX_OFFSET else None
+        rows: list[Any] = []
+        if probe is not None:
+            rows = self._fetch(queryset.annotate(**{_TOTAL: probe.expression})[window], view)
+            total = probe.total(getattr(rows[0], _TOTAL)) if rows else None
+            if total is not None:
+                self.total = total
+                return rows
+        # No probe, an empty page, or a transaction that has written (which counts for itself).
+        self.total = counts.count(queryset)
+        if offset >= self.total:
+            return []
+        return rows or self._fetch(queryset[window], view)
 
     @staticmethod
     def _fetch(queryset: QuerySet, view: Any) -> list[Any]:
@@ -269,33 +288,3 @@ class Pagination(BasePagination):
             condition |= equal & Q(**{f"{name}__{lookup}": value})
             equal &= Q(**{name: value})
         return condition
-
-
-class RowComparison(Expression):
-    """``(a, b, ...) < (x, y, ...)``: SQL's row-wise comparison (lexicographic, for non-null values)."""
-
-    output_field = BooleanField()
-    conditional = True
-
-    def __init__(self, lhs: list[Any], operator: str, rhs: list[Any]) -> None:
-        if operator not in ("<", ">") or len(lhs) != len(rhs):
-            raise ValueError("A row comparison needs < or > between rows of equal length.")
-        super().__init__()
-        self.lhs, self.operator, self.rhs = list(lhs), operator, list(rhs)
-
-    def get_source_expressions(self) -> list[Any]:
-        return [*self.lhs, *self.rhs]
-
-    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
-        half = len(exprs) // 2
-        self.lhs, self.rhs = list(exprs[:half]), list(exprs[half:])
-
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
-        sql: dict[str, list[str]] = {"lhs": [], "rhs": []}
-        params: list[Any] = []
-        for side, expressions in (("lhs", self.lhs), ("rhs", self.rhs)):
-            for expression in expressions:
-                part, part_params = compiler.compile(expression)
-                sql[side].append(part)
-                params.extend(part_params)
-        return f"({', '.join(sql['lhs'])}) {self.operator} ({', '.join(sql['rhs'])})", tuple(params)

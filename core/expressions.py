@@ -1,0 +1,38 @@
+"""SQL expressions the ORM does not have."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import BooleanField, Expression
+
+
+class RowComparison(Expression):
+    """``(a, b, ...) < (x, y, ...)``: SQL's row-wise comparison (lexicographic, for non-null values)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, lhs: list[Any], operator: str, rhs: list[Any]) -> None:
+        if operator not in ("<", ">") or len(lhs) != len(rhs):
+            raise ValueError("A row comparison needs < or > between rows of equal length.")
+        super().__init__()
+        self.lhs, self.operator, self.rhs = list(lhs), operator, list(rhs)
+
+    def get_source_expressions(self) -> list[Any]:
+        return [*self.lhs, *self.rhs]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        half = len(exprs) // 2
+        self.lhs, self.rhs = list(exprs[:half]), list(exprs[half:])
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        sql: dict[str, list[str]] = {"lhs": [], "rhs": []}
+        params: list[Any] = []
+        for side, expressions in (("lhs", self.lhs), ("rhs", self.rhs)):
+            for expression in expressions:
+                part, part_params = compiler.compile(expression)
+                sql[side].append(part)
+                params.extend(part_params)
+        return f"({', '.join(sql['lhs'])}) {self.operator} ({', '.join(sql['rhs'])})", tuple(params)
