@@ -80,13 +80,21 @@ def counted_tables() -> list[str]:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def read(names: Iterable[str], using: str = "default") -> dict[tuple[str, str, str], tuple[int, Any]]:
-    """``{(name, k1, k2): (count, amount)}`` for every counter of the given specs, in one query."""
+def read(
+    names: Iterable[str], using: str = "default", alongside: tuple[str, list[Any]] | None = None
+) -> dict[tuple[str, str, str], tuple[int, Any]]:
+    """``{(name, k1, k2): (count, amount)}`` for every counter of the given specs, in one query.
+
+    ``alongside``: another ``(sql, params)`` whose rows have the same five columns (name, k1, k2, count,
+    amount), read in the same statement (figures counted from a table that keeps no counters).
+    """
+    sql = f"SELECT name, k1, k2, SUM(n), SUM(amount) FROM {TABLE} WHERE name = ANY(%s) GROUP BY name, k1, k2"
+    params: list[Any] = [list(names)]
+    if alongside is not None:
+        sql = f"{sql} UNION ALL {alongside[0]}"
+        params += alongside[1]
     with connections[using].cursor() as cursor:
-        cursor.execute(
-            f"SELECT name, k1, k2, SUM(n), SUM(amount) FROM {TABLE} WHERE name = ANY(%s) GROUP BY name, k1, k2",
-            [list(names)],
-        )
+        cursor.execute(sql, params)
         return {(name, k1, k2): (int(n), amount) for name, k1, k2, n, amount in cursor.fetchall()}
 
 
