@@ -14,12 +14,18 @@ from typing import Any
 
 import pytest
 
+from tests.support import flush
 from tests.support.api import SchemaCheckedClient, access_token_for
 from tests.support.files import S3_KEYS, s3_environment
 from tests.support.metrics import METRICS_TOKEN
 
 TESTS_DIR = Path(__file__).parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Transactional tests end by deleting their rows instead of Django's flush (tests/support/flush.py).
+    flush.install()
 
 
 # --- markers -----------------------------------------------------------------------------------

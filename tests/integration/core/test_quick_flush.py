@@ -1,0 +1,48 @@
+"""The end of a transactional test (tests/support/flush.py) leaves the database as Django's flush
+would: every table empty, counters and versions included, content types and permissions kept."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+
+from core.models import Tally
+from expedientes import services
+from tests.support.flush import empty_tables
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def rows_per_table() -> dict[str, int]:
+    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+    with connection.cursor() as cursor:
+        counts = {}
+        for table in tables:
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608 - a model's table
+            counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def test_every_table_is_emptied_but_content_types_and_permissions(citizen, clerk):
+    expediente = services.create_expediente(actor=citizen, numero="FL-1", solicitante="Ana", concepto="Obra")
+    services.transition_expediente(expediente_id=expediente.pk, actor=clerk, to="en_revision")
+    types, permissions = ContentType.objects.count(), Permission.objects.count()
+    before = rows_per_table()
+    assert before["expedientes_expediente"] == 1
+    assert before["events_auditevent"] >= 2
+    assert Tally.objects.exists()  # the triggers counted what was written
+
+    empty_tables()
+
+    after = rows_per_table()
+    assert {table for table, n in after.items() if n} == {"django_content_type", "auth_permission"}
+    assert (ContentType.objects.count(), Permission.objects.count()) == (types, permissions)
+
+
+def test_triggers_are_back_on_after_emptying(make_user):
+    empty_tables()
+    services.create_expediente(actor=make_user(), numero="FL-2", solicitante="Luis", concepto="")
+
+    assert Tally.objects.filter(name="expedientes_expediente:estado", k1="iniciado").count() >= 1
