@@ -64,7 +64,7 @@ class UserManager(DjangoUserManager["User"]):
         user.set_password(password)
         user.save(using=self._db)
         # Every way of creating a user (API, createsuperuser, fixtures) ends with the same role sync.
-        sync_role(user=user)
+        sync_role(user=user, created=True)
         return user
 
     def create_user(self, username: str, email: str | None = None, password: str | None = None, **extra: Any) -> User:

@@ -96,18 +96,18 @@ def sync_clerks_permissions(*, using: str = "default") -> Group:
     return group
 
 
-def sync_role(*, user: Member) -> None:
+def sync_role(*, user: Member, created: bool = False) -> None:
     """Align ``is_staff``/``is_superuser`` and "Clerks" membership with ``user.role``.
 
     The flags are written by ``User.save``; the group membership is a many-to-many row, so it is
-    kept here. Only clerks are members: admins are superusers and need no group permissions.
+    kept here. Only clerks are members: admins are superusers and need no group permissions. A user
+    ``created`` a moment ago belongs to no group yet, so only a clerk needs a write.
     """
     expected_staff = user.role in (Role.CLERK, Role.ADMIN)
     expected_super = user.role == Role.ADMIN
     if user.is_staff != expected_staff or user.is_superuser != expected_super:
         user.save(update_fields=["role"])
-    group = ensure_clerks_group(using=user._state.db or "default")
     if user.role == Role.CLERK:
-        user.groups.add(group)
-    else:
-        user.groups.remove(group)
+        user.groups.add(ensure_clerks_group(using=user._state.db or "default"))
+    elif not created:
+        user.groups.remove(*user.groups.filter(name=CLERKS_GROUP))

@@ -4,6 +4,8 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.apps import create_clerks_group
 from accounts.models import Role, User
@@ -53,3 +55,11 @@ def test_createsuperuser_noinput_from_environment(monkeypatch):
     assert (user.is_superuser, user.is_staff, user.is_active) == (True, True, True)
     assert user.email == "Root@example.com"
     assert user.check_password("Sup3r-secret-pass")
+
+
+@pytest.mark.parametrize(("role", "group_queries"), [(Role.CITIZEN, 0), (Role.ADMIN, 0), (Role.CLERK, 1)])
+def test_a_new_account_asks_the_groups_only_when_it_is_a_clerk(db, role, group_queries):
+    with CaptureQueriesContext(connection) as captured:
+        user = User.objects.create_user(f"new-{role}", f"new-{role}@example.com", "S3cure-pass!", role=role)
+    assert len([q for q in captured if "auth_group" in q["sql"]]) == group_queries  # a clerk: the group looked up
+    assert user.groups.filter(name=CLERKS_GROUP).exists() is (role == Role.CLERK)
