@@ -36,7 +36,7 @@ from typing import Any
 from tests.bench import processes
 from tests.bench.http.database import bench_fixtures, fill, prepare_database
 from tests.bench.http.scenarios import build_scenarios, rare_numero, rss_mix, selected
-from tests.bench.http.server import gunicorn_workers, login, rss_kib, start_server
+from tests.bench.http.server import cpu_seconds, gunicorn_workers, login, postgres_pids, rss_kib, start_server
 from tests.bench.http.settings import CONNECTIONS, ROOT, RSS_REQUESTS, SECONDS, SIZES, WARMUP, WRK_THREADS
 from tests.bench.http.wrk import probe, run_wrk
 
@@ -95,7 +95,7 @@ def main() -> int:
         by_name = {sc.name: sc for sc in scenarios}
         header = (
             f"{'scenario':<36} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'queries':>7} "
-            f"{'vs baseline':>11} {'requests':>8}"
+            f"{'vs baseline':>11} {'requests':>8} {'app ms':>7} {'db ms':>6}"
         )
         print(header)
         for n, sc in enumerate(scenarios):
@@ -108,7 +108,15 @@ def main() -> int:
                 run_wrk(base, sc.warmup_lines or sc.lines, WARMUP, f"w{stamp[-7:-1]}{n}")
             if sc.prepare:
                 sc.prepare()
+            # CPU per request of the web workers and of PostgreSQL during the measured run: where the
+            # machine's two cores went (wrk and the kernel take the rest).
+            database_pids = postgres_pids()
+            before = cpu_seconds(workers), cpu_seconds(database_pids)
             result = run_wrk(base, sc.lines, SECONDS, f"r{stamp[-7:-1]}{n}")
+            if result["requests"]:
+                spent = cpu_seconds(workers) - before[0], cpu_seconds(database_pids) - before[1]
+                result["app_cpu_ms"] = round(spent[0] * 1000 / result["requests"], 2)
+                result["db_cpu_ms"] = round(spent[1] * 1000 / result["requests"], 2)
             result.update(probe_status=status, queries=queries, baseline=sc.baseline)
             base_result = by_name[sc.baseline].result if sc.baseline in by_name else {}
             if base_result.get("rps"):
@@ -123,7 +131,7 @@ def main() -> int:
             print(
                 f"{sc.name:<36} {result['rps']:>8.1f} {result['p50_ms']:>8.1f} {result['p99_ms']:>8.1f} "
                 f"{result['errors']:>7} {queries if queries is not None else '-':>7} {ratio:>11} "
-                f"{result['requests']:>8}{flag}",
+                f"{result['requests']:>8} {result.get('app_cpu_ms', 0):>7.2f} {result.get('db_cpu_ms', 0):>6.2f}{flag}",
                 flush=True,
             )
         # Ratios of scenarios measured before their baseline.
