@@ -80,14 +80,13 @@ class Pagination(BasePagination):
             self.mode = "cursor"
             return self._paginate_cursor(queryset, request, view)
         offset = (self.page - 1) * self.per_page
-        rows = self._page(queryset, view, offset)
+        rows, self.total = self._page(queryset, view, offset)
         self.has_next = offset + len(rows) < self.total
         return rows
 
-    def _page(self, queryset: QuerySet, view: Any, offset: int) -> list[Any]:
-        """The page's rows, and its list's exact total in ``self.total``: carried by the page's own
-        statement when the counters or the count cache can give it (``counts.probe``), else counted
-        apart first."""
+    def _page(self, queryset: QuerySet, view: Any, offset: int) -> tuple[list[Any], int]:
+        """The page's rows and its list's exact total: carried by the page's own statement when the
+        counters or the count cache can give it (``counts.probe``), else counted apart."""
         window = slice(offset, offset + self.per_page)
         # An offset past what PostgreSQL can store is past the end of any list: counted, never read.
         probe = counts.probe(queryset) if window.stop <= _MAX_OFFSET else None
@@ -96,13 +95,12 @@ class Pagination(BasePagination):
             rows = self._fetch(queryset.annotate(**{_TOTAL: probe.expression})[window], view)
             total = probe.total(getattr(rows[0], _TOTAL)) if rows else None
             if total is not None:
-                self.total = total
-                return rows
+                return rows, total
         # No probe, an empty page, or a transaction that has written (which counts for itself).
-        self.total = counts.count(queryset)
-        if offset >= self.total:
-            return []
-        return rows or self._fetch(queryset[window], view)
+        total = counts.count(queryset)
+        if offset >= total:
+            return [], total
+        return rows or self._fetch(queryset[window], view), total
 
     @staticmethod
     def _fetch(queryset: QuerySet, view: Any) -> list[Any]:
