@@ -1,13 +1,15 @@
 """The end of a transactional test (tests/support/flush.py) leaves the database as Django's flush
-would: every table empty, counters and versions included, content types and permissions kept."""
+would: every table empty, counters and versions included, then what ``post_migrate`` writes (content
+types, permissions, the Clerks group with its permissions)."""
 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
+from accounts.roles import CLERK_PERMISSIONS, CLERKS_GROUP
 from core.models import Tally
 from expedientes import services
 from tests.support.flush import empty_tables
@@ -37,8 +39,12 @@ def test_every_table_is_emptied_but_content_types_and_permissions(citizen, clerk
     empty_tables()
 
     after = rows_per_table()
-    assert {table for table, n in after.items() if n} == {"django_content_type", "auth_permission"}
+    post_migrate = {"django_content_type", "auth_permission", "auth_group", "auth_group_permissions"}
+    assert {table for table, n in after.items() if n} == post_migrate
     assert (ContentType.objects.count(), Permission.objects.count()) == (types, permissions)
+    assert set(Group.objects.get(name=CLERKS_GROUP).permissions.values_list("codename", flat=True)) == {
+        codename for _, codename in CLERK_PERMISSIONS
+    }
 
 
 def test_triggers_are_back_on_after_emptying(make_user):
