@@ -70,8 +70,24 @@ def _values_plan(
         child = _values_plan(child_class, child_model, (), ())
         if child is None or child.children:
             return None
-        children.append((name, child_model, str(relation.field.attname), child.columns))
+        fk = str(relation.field.attname)
+        read = _columns_read(child_class)
+        columns = child.columns if read is None else [column for column in child.columns if column in read | {fk}]
+        children.append((name, child_model, fk, columns))
     return ValuesPlan([*concrete, *annotations], tuple(children))
+
+
+def _columns_read(serializer_class: type[FastRepresentation]) -> frozenset[str] | None:
+    """The columns a row of ``serializer_class`` is rendered from, when its method fields say which they
+    read (or it has none); else None. (A list's own rows keep every column: a cursor reads the ordering's.)"""
+    template = template_for(serializer_class)
+    if template is None:
+        return None
+    if any(kind == "method" for _, kind, _, _ in template.steps):
+        if serializer_class.method_columns is None:
+            return None
+        return template.columns | serializer_class.method_columns
+    return template.columns
 
 
 def fetch_rows(queryset: models.QuerySet, plan: ValuesPlan) -> list[Row]:

@@ -126,6 +126,7 @@ class PaymentSerializer(FastRepresentation, serializers.ModelSerializer):
     failure_reason = serializers.SerializerMethodField()
 
     methods_read_columns_only = True
+    method_columns = frozenset({"transaction_id", "failure_reason"})
 
     class Meta:
         model = Payment

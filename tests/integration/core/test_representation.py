@@ -131,6 +131,28 @@ def test_serializers_that_need_the_model_are_not_fetched_as_values() -> None:
     assert values_plan(AuditEventSerializer, AuditEvent.objects.all()) is not None
 
 
+def test_a_nested_list_fetches_only_the_columns_it_renders() -> None:
+    plan = values_plan(OrderSerializer, Order.objects.prefetch_related("items", "payments"))
+    assert plan is not None
+    children = {name: set(columns) for name, _, _, columns in plan.children}
+    # Items have no method field; payments' methods say they read transaction_id and failure_reason.
+    # The foreign key groups the rows under their order.
+    assert children["items"] == {"order_id", "product_id", "name", "quantity", "unit_price", "line_total"}
+    assert children["payments"] == {
+        "id",
+        "order_id",
+        "amount",
+        "currency",
+        "status",
+        "transaction_id",
+        "provider",
+        "failure_reason",
+        "created_at",
+    }
+    # The list's own rows keep every stored column (a cursor reads its ordering's columns from them).
+    assert {"updated_at", "shipping_address", "version"} <= set(plan.columns)
+
+
 def assert_same_body(fast: Any, slow: Any) -> None:
     """Byte-identical bodies; a ``next_cursor`` is compared by what it holds, since its signature
     carries the second it was made in (two requests may straddle a second)."""
