@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from functools import cache
 from typing import Any
 
 from django.db import connections, router
 from rest_framework_simplejwt import authentication
-from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.utils import aware_utcnow
 
 from accounts.models import User
 from accounts.tokens import invalid_token
@@ -48,6 +50,32 @@ def active_user(user_id: Any) -> User | None:
     return user if user.is_active and user.deleted_at is None else None
 
 
+# Access tokens this process has verified, newest last: decoding one (base64, JSON, HMAC, claims) is a
+# good part of an API request's own work, and a client sends the same token many times. A token is
+# immutable and access tokens are never revoked (the user behind one is read on every request), so a
+# verified token stays good until its expiry, which is checked again on every use.
+_VERIFIED: OrderedDict[bytes, Any] = OrderedDict()
+VERIFIED_TOKENS_KEPT = 1024
+
+
+def _verified(raw_token: bytes) -> Any | None:
+    token = _VERIFIED.get(raw_token)
+    if token is None:
+        return None
+    try:
+        token.check_exp(current_time=aware_utcnow())
+    except TokenError:
+        _VERIFIED.pop(raw_token, None)
+        raise invalid_token() from None
+    return token
+
+
+def _remember(raw_token: bytes, token: Any) -> None:
+    _VERIFIED[raw_token] = token
+    while len(_VERIFIED) > VERIFIED_TOKENS_KEPT:
+        _VERIFIED.popitem(last=False)
+
+
 class JWTAuthentication(authentication.JWTAuthentication):
     def get_user(self, validated_token: Any) -> Any:
         # A deactivated, deleted or unknown account's tokens stop working at once.
@@ -66,7 +94,12 @@ class JWTAuthentication(authentication.JWTAuthentication):
         return super().get_raw_token(header)
 
     def get_validated_token(self, raw_token: bytes) -> Any:
+        token = _verified(raw_token)
+        if token is not None:
+            return token
         try:
-            return super().get_validated_token(raw_token)
+            token = super().get_validated_token(raw_token)
         except InvalidToken:
             raise invalid_token() from None
+        _remember(raw_token, token)
+        return token
