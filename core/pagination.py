@@ -37,7 +37,9 @@ _INTEGER = re.compile(r"-?[0-9]+")
 _MAX_CURSOR_VALUE = 1000
 # The annotation that carries a page's total (``counts.probe``); no serializer reads it.
 _TOTAL = "_page_total"
-_MAX_OFFSET = 2**63 - 1
+# Past this offset the total is read first: a page past the end then costs no walk of the list (an
+# OFFSET walks every row it skips), and a deep page's extra round trip is small beside its OFFSET.
+_CARRY_UP_TO_OFFSET = 10 * MAX_PER_PAGE
 
 
 def _positive_int(request: Request, name: str, default: int, maximum: int | None = None) -> int:
@@ -88,15 +90,14 @@ class Pagination(BasePagination):
         """The page's rows and its list's exact total: carried by the page's own statement when the
         counters or the count cache can give it (``counts.probe``), else counted apart."""
         window = slice(offset, offset + self.per_page)
-        # An offset past what PostgreSQL can store is past the end of any list: counted, never read.
-        probe = counts.probe(queryset) if window.stop <= _MAX_OFFSET else None
+        probe = counts.probe(queryset) if offset < _CARRY_UP_TO_OFFSET else None
         rows: list[Any] = []
         if probe is not None:
             rows = self._fetch(queryset.annotate(**{_TOTAL: probe.expression})[window], view)
             total = probe.total(getattr(rows[0], _TOTAL)) if rows else None
             if total is not None:
                 return rows, total
-        # No probe, an empty page, or a transaction that has written (which counts for itself).
+        # A deep page, no probe, an empty page, or a transaction that has written (which counts for itself).
         total = counts.count(queryset)
         if offset >= total:
             return [], total

@@ -92,6 +92,18 @@ def test_a_page_past_the_end_still_has_the_exact_total(expedientes, clerk_client
     assert body["has_previous"] is True
 
 
+@pytest.mark.parametrize("page", [11, 10**15])
+def test_a_page_far_past_the_end_reads_the_total_and_never_the_rows(expedientes, clerk_client, page):
+    # Offset 1,000 and beyond: the total first, and no page statement (its OFFSET would walk the list).
+    body, sql = listed(clerk_client, page=page, per_page=100)
+
+    assert body["data"] == []
+    assert body["total"] == 5
+    assert len(sql) == 2
+    assert tallies.TABLE in sql[1]
+    assert "expedientes_expediente" not in sql[1].split("FROM", 1)[1].split("WHERE", 1)[0]
+
+
 def test_a_citizen_page_counts_only_their_rows(expedientes, citizen_client, make_user):
     other = make_user(role="citizen")
     services.create_expediente(actor=other, numero="TOT-OTHER", solicitante="Otro", concepto="")
