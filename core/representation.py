@@ -187,8 +187,8 @@ class FastRepresentation(serializers.BaseSerializer):
     # Set on a serializer whose method fields read only columns and annotations, so its lists may be
     # fetched as ``.values()`` rows (see values_plan).
     methods_read_columns_only = False
-    # Which columns those methods read, when they say: a nested list of this serializer then fetches
-    # only its fields' columns and these (see values_plan); otherwise every stored column.
+    # Or, narrower, which columns those methods read (which implies the above): a nested list of this
+    # serializer then fetches only its fields' columns and these (see values_plan).
     method_columns: frozenset[str] | None = None
     _renderer: Callable[[Any], dict[str, Any]] | None = None
     _wire_renderer: Callable[[Any], dict[str, Any]] | None = None

@@ -53,7 +53,8 @@ def _values_plan(
     template = template_for(serializer_class)
     if template is None:
         return None
-    if not serializer_class.methods_read_columns_only and any(kind == "method" for _, kind, _, _ in template.steps):
+    reads_columns = serializer_class.methods_read_columns_only or serializer_class.method_columns is not None
+    if not reads_columns and any(kind == "method" for _, kind, _, _ in template.steps):
         return None
     # A generated column (a search document) is SQL's business, never a serializer's.
     concrete = [field.attname for field in model._meta.concrete_fields if not field.generated]

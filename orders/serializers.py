@@ -125,7 +125,6 @@ class PaymentSerializer(FastRepresentation, serializers.ModelSerializer):
     transaction_id = serializers.SerializerMethodField()
     failure_reason = serializers.SerializerMethodField()
 
-    methods_read_columns_only = True
     method_columns = frozenset({"transaction_id", "failure_reason"})
 
     class Meta:
