@@ -14,7 +14,7 @@ from rest_framework import serializers
 from accounts.serializers import UserSerializer
 from core import pagination
 from core.db import fast_tz_loader
-from core.representation import FastRepresentation, Row
+from core.representation import FastRepresentation, make_row
 from core.values import values_plan
 from events.models import AuditEvent, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from events.serializers import (
@@ -115,7 +115,7 @@ def test_values_rows_render_like_model_instances(citizen: Any) -> None:
     columns = plan.columns
     assert "documentos_count" in columns
     serializer = ExpedienteSerializer(context={"user": citizen})
-    row = Row(queryset.values(*columns).get())
+    row = make_row(queryset.values(*columns).get())
     assert serializer.to_representation(row) == drf_representation(serializer, queryset.get())
 
 
@@ -285,7 +285,7 @@ def test_value_rows_are_the_values_of_the_queryset(citizen, model):
     baker.make(Order, user=citizen, total="12.50", _quantity=3)
     columns = [field.attname for field in model._meta.concrete_fields if not field.generated]
     queryset = model.objects.order_by("-pk")
-    assert [row.__dict__ for row in value_rows(queryset, columns)] == list(queryset.values(*columns))
+    assert [row.as_dict() for row in value_rows(queryset, columns)] == list(queryset.values(*columns))
     with CaptureQueriesContext(connection) as captured:
         assert value_rows(queryset.filter(pk__in=[]), columns) == []
     assert len(captured) == 0
