@@ -1,6 +1,6 @@
 """`make bench-http`: the production server under `wrk`, scenario by scenario, beside its reference views.
 
-    SIZE=10k|1m  SECONDS=10  WARMUP=3  CONNECTIONS=16  ONLY=<regex>  python -m tests.bench.http
+    SIZE=10k|1m  SECONDS=10  WARMUP=3  CONNECTIONS=16  ROUNDS=3  ONLY=<regex>  python -m tests.bench.http
 
 Other knobs: WRK_THREADS (1), WRK_TIMEOUT (10s), RSS_REQUESTS (10000; RSS=0 skips that part),
 SEARCH_COMMON (the common search term, "garcia"), REBUILD=1 (the 1m database), BENCH_EMAIL_URL
@@ -13,7 +13,8 @@ SEARCH_COMMON (the common search term, "garcia"), REBUILD=1 (the 1m database), B
    views of ``reports.benchviews``), keys shared with this process so it can mint tokens and cursors.
 3. Per scenario: the queries one request costs (Django's test client in this process, under the same
    settings, with ``CaptureQueriesContext``), a warm-up, then ``wrk`` for ``SECONDS``; one line with
-   req/s, p50, p99, errors, queries and the ratio to the scenario's baseline view.
+   req/s, p50, p99, errors, queries and the ratio to the scenario's baseline view. Then each read
+   and its baseline alternate for ROUNDS - 1 more rounds (``rounds.py``): its ratio is their median.
 4. Each gunicorn worker's RSS before and after 10,000 more requests (a mix of the reads).
 
 Results go to ``bench/results/<timestamp>.json``. Latencies are wrk's (closed loop, at this many
@@ -35,9 +36,10 @@ from typing import Any
 
 from tests.bench import processes
 from tests.bench.http.database import bench_fixtures, fill, prepare_database
+from tests.bench.http.rounds import run_rounds
 from tests.bench.http.scenarios import build_scenarios, rare_numero, rss_mix, selected
 from tests.bench.http.server import cpu_seconds, gunicorn_workers, login, postgres_pids, rss_kib, start_server
-from tests.bench.http.settings import CONNECTIONS, ROOT, RSS_REQUESTS, SECONDS, SIZES, WARMUP, WRK_THREADS
+from tests.bench.http.settings import CONNECTIONS, ROOT, ROUNDS, RSS_REQUESTS, SECONDS, SIZES, WARMUP, WRK_THREADS
 from tests.bench.http.wrk import probe, run_wrk
 
 
@@ -139,6 +141,7 @@ def main() -> int:
             base_result = by_name[sc.baseline].result if sc.baseline in by_name else {}
             if "ratio" not in sc.result and base_result.get("rps"):
                 sc.result["ratio"] = round(sc.result["rps"] / base_result["rps"], 2)
+        run_rounds(base, scenarios, ROUNDS, stamp)
 
         admin = admin_changelists(fx["clerk"], os.environ.get("SEARCH_COMMON", "garcia"))
         rss = measure_rss(base, server.pid, rss_mix(every), stamp) if os.environ.get("RSS", "1") != "0" else {}
@@ -151,6 +154,7 @@ def main() -> int:
             "wrk_threads": WRK_THREADS,
             "seconds": SECONDS,
             "warmup": WARMUP,
+            "rounds": ROUNDS,
             "cores": os.cpu_count(),
             "load_at_start": round(load_at_start, 2),
             "git_commit": subprocess.run(

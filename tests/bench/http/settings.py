@@ -26,6 +26,8 @@ CONNECTIONS = env_int("CONNECTIONS", 16)
 WRK_THREADS = env_int("WRK_THREADS", 1)
 WRK_TIMEOUT = os.environ.get("WRK_TIMEOUT", "10s")
 RSS_REQUESTS = env_int("RSS_REQUESTS", 10_000)
+# Reads alternate with their baselines this many times in all (see rounds.py).
+ROUNDS = env_int("ROUNDS", 3)
 
 
 @dataclass
