@@ -48,4 +48,4 @@ class DriverValue(RawSQL):
 
     @cached_property
     def convert_value(self) -> Any:
-        return self._convert_value_noop
+        return self._convert_value_noop  # type: ignore[attr-defined]

@@ -90,6 +90,31 @@ class ApiUtcMiddleware:
             return self.get_response(request)
 
 
+class ReleaseViewMiddleware:
+    """Lets a rendered API response go as soon as it is sent, not at the next garbage collection.
+
+    DRF links the view, its request and its response in reference cycles (``view.response``,
+    ``response.renderer_context["view"]``, ``request.parser_context["view"]``), so everything a view
+    holds (a list page's rows, its rendered dicts) outlived the request until the cycle collector ran,
+    and made it run: a 100-row page left ~420 objects behind per request against ~120 for a bare
+    Django view. Once the response is rendered nothing reads those links again; cutting them here
+    leaves the page to reference counting. ``response.data`` is kept (the test client reads it).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        context = getattr(response, "renderer_context", None)
+        if context:
+            view = context.get("view")
+            if view is not None:
+                view.__dict__.clear()
+            response.renderer_context = None  # type: ignore[attr-defined]
+        return response
+
+
 class TooManyAttemptsPageMiddleware:
     """A throttle refusal raised in a page (the admin login, its password change): ``429`` with
     ``Retry-After`` and a page saying when to try again, instead of a server error.

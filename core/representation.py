@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import keyword
+import weakref
 from collections import namedtuple
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -224,39 +225,29 @@ class FastRepresentation(serializers.BaseSerializer):
     # Or, narrower, which columns those methods read (which implies the above): a nested list of this
     # serializer then fetches only its fields' columns and these (see values_plan).
     method_columns: frozenset[str] | None = None
-    _renderer: Callable[[Any], dict[str, Any]] | None = None
-    _wire_renderer: Callable[[Any], dict[str, Any]] | None = None
 
     def renderer(self) -> Callable[[Any], dict[str, Any]]:
-        """``renderer()(obj)`` is this serializer's representation of ``obj``; built once per instance."""
-        if self._renderer is None:
-            template = template_for(type(self))
-            if timezone.get_current_timezone_name() != "UTC":
-                # DRF renders datetimes in the active time zone; the compiled converters assume UTC.
-                self._renderer = partial(serializers.Serializer.to_representation, self)
-            elif template is None:
-                plan = [
-                    (field.field_name, *_compile_field(self, field))
-                    for field in self._readable_fields  # type: ignore[attr-defined]
-                ]
-                self._renderer = partial(render, plan)
-            else:
-                self._renderer = template.make(
-                    [self._bind(kind, name, extra) for _, kind, name, extra in template.steps]
-                )
-        return self._renderer
+        """``renderer()(obj)`` is this serializer's representation of ``obj``. Built on every call (call it
+        once per page): kept on the serializer, its bound methods would tie the two in a reference cycle,
+        and the serializer's instance (a page, an object) would wait for the cycle collector."""
+        template = template_for(type(self))
+        if timezone.get_current_timezone_name() != "UTC":
+            # DRF renders datetimes in the active time zone; the compiled converters assume UTC.
+            return partial(serializers.Serializer.to_representation, self)
+        if template is None:
+            plan = [
+                (field.field_name, *_compile_field(self, field))
+                for field in self._readable_fields  # type: ignore[attr-defined]
+            ]
+            return partial(render, plan)
+        return template.make([self._bind(kind, name, extra) for _, kind, name, extra in template.steps])
 
     def wire_renderer(self) -> Callable[[Any], dict[str, Any]]:
         """The renderer of value rows (see :class:`Row`); the plain one when there is no template."""
-        if self._wire_renderer is None:
-            template = template_for(type(self))
-            if template is None or timezone.get_current_timezone_name() != "UTC":
-                self._wire_renderer = self.renderer()
-            else:
-                self._wire_renderer = template.make_wire(
-                    [self._bind(kind, name, extra, wire=True) for _, kind, name, extra in template.steps]
-                )
-        return self._wire_renderer
+        template = template_for(type(self))
+        if template is None or timezone.get_current_timezone_name() != "UTC":
+            return self.renderer()
+        return template.make_wire([self._bind(kind, name, extra, wire=True) for _, kind, name, extra in template.steps])
 
     def _bind(self, kind: str, name: str, extra: Any, wire: bool = False) -> Any:
         if kind == "method":
@@ -276,6 +267,14 @@ class FastRepresentation(serializers.BaseSerializer):
         many = super().many_init(*args, **kwargs)
         if type(many) is serializers.ListSerializer:  # a list_serializer_class of its own is left alone
             many.__class__ = FastListSerializer
+            # DRF binds the child to the list (child.parent), a reference cycle that kept the page (its
+            # rows and rendered dicts) alive after the response until the cycle collector ran. The child
+            # reaches the list (its context, its root) through a weak reference instead.
+            # DRF also hands the child the whole page as its own instance, which it never renders.
+            child = many.child
+            child.parent = weakref.proxy(many)  # type: ignore[union-attr]
+            child.instance = None  # type: ignore[union-attr]
+            child._args = (None, *args[1:]) if args else ()  # type: ignore[union-attr]
         return many
 
 
@@ -289,7 +288,7 @@ class FastListSerializer(serializers.ListSerializer):
         if isinstance(rows, list) and rows and isinstance(rows[0], Row):
             render = child.wire_renderer()  # type: ignore[union-attr]
         else:
-            render = child.to_representation  # type: ignore[union-attr]
+            render = child.renderer()  # type: ignore[union-attr]
         return [render(row) for row in rows]
 
 

@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # The API speaks UTC whatever the office's zone (core.middleware).
     "core.middleware.ApiUtcMiddleware",
+    # A rendered API response drops its view, so its page is freed without the cycle collector.
+    "core.middleware.ReleaseViewMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
