@@ -47,3 +47,19 @@ def child_exit(server: object, worker: object) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
+def post_worker_init(worker: object) -> None:
+    """The worker has loaded the application: its views too (imported now, not at the first request),
+    then everything it holds is moved out of the cycle collector's reach (``gc.freeze``).
+
+    Those objects live as long as the worker, yet every full collection walked all of them: measured
+    here, ~130,000 objects and 120-150 ms per full collection, a pause that landed on whichever request
+    triggered it. Frozen, a full collection walks only what requests left behind.
+    """
+    import gc
+
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view module
+    gc.freeze()
