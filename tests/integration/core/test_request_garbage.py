@@ -2,8 +2,8 @@
 
 DRF links a view, its request, its response and a list serializer's child in reference cycles; whatever
 they held (a page's rows, its rendered dicts) stayed in memory until the collector ran, and its runs
-grew with the page (measured: a 100-row page left ~420 objects behind per request, a bare Django view
-~120). The request goes through the WSGI handler as a server would call it, with the collector off;
+grew with the page (measured: a 100-row page left ~410 objects behind per request, a bare Django view
+~95). The request goes through the WSGI handler as a server would call it, with the collector off;
 then one collection shows what only it could have freed.
 """
 
