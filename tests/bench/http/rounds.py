@@ -33,8 +33,8 @@ def run_rounds(base: str, scenarios: list[Scenario], rounds: int, stamp: str) ->
     chosen = [sc for sc in scenarios if alternates(sc, by_name) and sc.result.get("rps")]
     if rounds < 2 or not chosen:
         return
+    order = [s.name for s in scenarios]
     for sc in chosen:
-        order = [s.name for s in scenarios]
         first_is_paired = order.index(sc.name) - order.index(sc.baseline) in (1, 2) and "ratio" in sc.result
         sc.result["ratio_rounds"] = [sc.result["ratio"]] if first_is_paired else []
     print(f"# alternating rounds: {rounds - 1} more of each read and its baseline, {SECONDS} s each")
