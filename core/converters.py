@@ -13,6 +13,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from django.db import models
 from rest_framework import fields, relations, serializers
 
 _UTC = datetime.UTC
@@ -50,11 +51,11 @@ def _datetime_converter(field: fields.DateTimeField) -> Callable[[Any], Any]:
             return value.isoformat()[:-6] + "Z"
         return slow(value)
 
-    convert.wire_passthrough = True  # type: ignore[attr-defined]
+    convert.wire = None  # type: ignore[attr-defined]  # the JSON renderer writes UTC datetimes
     return convert
 
 
-def _decimal_converter(field: fields.DecimalField) -> Callable[[Any], Any]:
+def _decimal_converter(field: fields.DecimalField, column: Any = None) -> Callable[[Any], Any]:
     slow = field.to_representation
     coerce = getattr(field, "coerce_to_string", fields.api_settings.COERCE_DECIMAL_TO_STRING)
     if not coerce or field.localize or field.decimal_places is None:
@@ -81,6 +82,15 @@ def _decimal_converter(field: fields.DecimalField) -> Callable[[Any], Any]:
                 return text
         return slow(value)
 
+    if (
+        isinstance(column, models.DecimalField)
+        and column.decimal_places == places <= 6
+        and (digits is None or column.max_digits <= digits)
+    ):
+        # A numeric(p, s) column gives every value with exactly s places (PostgreSQL stores it at the
+        # column's scale) and at most p digits, which str() writes as DRF does: without an exponent
+        # while s <= 6 (Decimal("0.0000001") is "1E-7").
+        convert.wire = str  # type: ignore[attr-defined]
     return convert
 
 
@@ -103,17 +113,31 @@ _COLUMN_TYPES: dict[Any, set[str]] = {
 }
 
 
-def column_type(model: Any, name: str) -> str | None:
-    """The internal type of the column behind attribute ``name`` (a foreign key: its target's)."""
+def model_column(model: Any, name: str) -> Any:
+    """The model field of the column behind attribute ``name`` (a foreign key: its target), or None."""
     for field in getattr(getattr(model, "_meta", None), "concrete_fields", ()):
         if field.attname == name:
-            target = field.target_field if field.is_relation else field
-            return str(target.get_internal_type())
+            return field.target_field if field.is_relation else field
     return None
 
 
-def _converter(field: fields.Field, column_type: str | None = None) -> Callable[[Any], Any] | None:
+def wire_converter(convert: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
+    """The converter of a value as the database gave it in a value row (``core.representation.Row``):
+    the converter's ``wire`` attribute when it has one (None: written unchanged), else itself."""
+    return getattr(convert, "wire", convert)
+
+
+def blank_as_null(value: Any) -> Any:
+    """The converter of a field that shows an empty text as ``null`` (``blank_as_null`` set, e.g.
+    ``core.fields.BlankAsNullField``); compiled representations write it inline."""
+    return str(value) or None
+
+
+def _converter(field: fields.Field, column: Any = None) -> Callable[[Any], Any] | None:
     """How a non-None attribute becomes its representation; None means "unchanged"."""
+    column_type = None if column is None else column.get_internal_type()
+    if getattr(field, "blank_as_null", False) and column_type in _COLUMN_TYPES[fields.CharField.to_representation]:
+        return blank_as_null
     method = type(field).to_representation
     if isinstance(field, fields.BigIntegerField) and not getattr(
         field, "coerce_to_string", fields.api_settings.COERCE_BIGINT_TO_STRING
@@ -132,7 +156,7 @@ def _converter(field: fields.Field, column_type: str | None = None) -> Callable[
     if method is fields.DateTimeField.to_representation:
         return _datetime_converter(field)  # type: ignore[arg-type]
     if method is fields.DecimalField.to_representation:
-        return _decimal_converter(field)  # type: ignore[arg-type]
+        return _decimal_converter(field, column)  # type: ignore[arg-type]
     return field.to_representation
 
 
@@ -157,11 +181,12 @@ def rendered_by_drf(field: fields.Field) -> bool:
     return isinstance(field, (serializers.BaseSerializer, *_CONTEXT_FIELDS))
 
 
-def attribute_converter(field: fields.Field, column_type: str | None = None) -> Callable[[Any], Any] | None:
-    """The converter of a field read as one attribute (a related object's primary key reads its ``_id``)."""
+def attribute_converter(field: fields.Field, column: Any = None) -> Callable[[Any], Any] | None:
+    """The converter of a field read as one attribute (a related object's primary key reads its
+    ``_id``); ``column`` is the model field behind it, when known (see :func:`model_column`)."""
     if isinstance(field, relations.PrimaryKeyRelatedField):
         return field.pk_field.to_representation if field.pk_field is not None else None
-    return _converter(field, column_type)
+    return _converter(field, column)
 
 
 def fallback(field: fields.Field) -> Callable[[Any], Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import BooleanField, Expression
+from django.db.models import BooleanField, Expression, Lookup
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
@@ -49,3 +49,15 @@ class DriverValue(RawSQL):
     @cached_property
     def convert_value(self) -> Any:
         return self._convert_value_noop  # type: ignore[attr-defined]
+
+
+class EqualsAny(Lookup):
+    """``lhs = ANY(%s)`` over one array parameter: ``filter(EqualsAny(F("order_id"), ids))`` is one
+    statement text whatever the number of ids (``__in`` has a placeholder per id)."""
+
+    lookup_name = "equals_any"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", (*lhs_params, list(self.rhs))

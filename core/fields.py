@@ -95,6 +95,19 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class BlankAsNullField(serializers.CharField):
+    """A text column shown as ``null`` while it is empty (a payment's ``transaction_id`` before the
+    provider gives one). Read-only; ``core.representation`` renders it inline (``value or None``)."""
+
+    blank_as_null = True
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        return str(value) or None
+
+
 class StrictBooleanField(serializers.BooleanField):
     """``true`` or ``false`` only: DRF's BooleanField also reads ``0``, ``"yes"`` and ``"on"``."""
 

@@ -31,7 +31,15 @@ from django.utils import timezone
 from rest_framework import fields, serializers
 from rest_framework.fields import SkipField
 
-from core.converters import attribute_converter, attribute_reader, column_type, fallback, rendered_by_drf
+from core.converters import (
+    attribute_converter,
+    attribute_reader,
+    blank_as_null,
+    fallback,
+    model_column,
+    rendered_by_drf,
+    wire_converter,
+)
 
 _UTC = datetime.UTC
 
@@ -135,7 +143,7 @@ def template_for(cls: type[FastRepresentation]) -> _Template | None:
             continue
         if rendered_by_drf(field):
             break
-        convert = attribute_converter(field, column_type(getattr(getattr(cls, "Meta", None), "model", None), name))
+        convert = attribute_converter(field, model_column(getattr(getattr(cls, "Meta", None), "model", None), name))
         steps.append((key, "attr", name, convert))
         columns.add(name)
     else:
@@ -153,24 +161,45 @@ def _generate(
 ) -> Callable[[list[Any]], Callable[[Any], dict[str, Any]]]:
     """Python source for one dict literal over ``obj``: no loop, no per-field call unless converting.
 
-    With ``wire``, datetimes are left to the JSON renderer (value rows only: see :class:`Row`).
-    Only attribute names (identifiers, checked above) and ``repr`` of the keys reach the source.
+    With ``wire``, datetimes are left to the JSON renderer and a nested list is one comprehension of
+    its children's dict literals, its bindings a tuple in its parent's (value rows only, whose nested
+    rows are lists: see :class:`Row`). Only attribute names (identifiers, checked above) and ``repr``
+    of the keys reach the source.
     """
-    items = []
-    for i, (key, kind, name, extra) in enumerate(steps):
-        if kind == "method":
-            expression = f"a{i}(obj)"
-        elif kind == "attr" and (extra is None or (wire and getattr(extra, "wire_passthrough", False))):
-            expression = f"obj.{name}"
-        else:
-            expression = f"(None if (v{i} := obj.{name}) is None else a{i}(v{i}))"
-        items.append(f"{key!r}: {expression}")
-    unpack = "".join(f"a{i}, " for i in range(len(steps)))
+
+    def nested(kind: str, extra: Any) -> _Template | None:
+        return template_for(extra) if wire and kind == "many" else None
+
+    def literal(steps: Iterable[tuple[str, str, str, Any]], obj: str, prefix: str) -> str:
+        items = []
+        for i, (key, kind, name, extra) in enumerate(steps):
+            arg, read = f"{prefix}{i}", f"{obj}.{name}"
+            child = nested(kind, extra)
+            if child is not None:
+                expression = f"[{literal(child.steps, f'{arg}_row', f'{arg}_')} for {arg}_row in {read}]"
+            elif kind == "method":
+                expression = f"{arg}({obj})"
+            elif kind == "attr" and (wire_converter(extra) if wire else extra) is None:
+                expression = read
+            elif extra is blank_as_null:
+                expression = f"({read} or None)"
+            else:
+                expression = f"(None if ({arg}_v := {read}) is None else {arg}({arg}_v))"
+            items.append(f"{key!r}: {expression}")
+        return f"{{{', '.join(items)}}}"
+
+    def names(steps: Iterable[tuple[str, str, str, Any]], prefix: str) -> str:
+        unpack = ""
+        for i, (_, kind, _, extra) in enumerate(steps):
+            child = nested(kind, extra)
+            unpack += f"{prefix}{i}, " if child is None else f"({names(child.steps, f'{prefix}{i}_')}), "
+        return unpack
+
     source = (
         "def make(args):\n"
-        f"    ({unpack}) = args\n"
+        f"    ({names(steps, 'a')}) = args\n"
         "    def render(obj):\n"
-        f"        return {{{', '.join(items)}}}\n"
+        f"        return {literal(steps, 'obj', 'a')}\n"
         "    return render\n"
     )
     namespace: dict[str, Any] = {}
@@ -222,9 +251,6 @@ class FastRepresentation(serializers.BaseSerializer):
     # Set on a serializer whose method fields read only columns and annotations, so its lists may be
     # fetched as ``.values()`` rows (see values_plan).
     methods_read_columns_only = False
-    # Or, narrower, which columns those methods read (which implies the above): a nested list of this
-    # serializer then fetches only its fields' columns and these (see values_plan).
-    method_columns: frozenset[str] | None = None
 
     def renderer(self) -> Callable[[Any], dict[str, Any]]:
         """``renderer()(obj)`` is this serializer's representation of ``obj``. Built on every call (call it
@@ -252,10 +278,15 @@ class FastRepresentation(serializers.BaseSerializer):
     def _bind(self, kind: str, name: str, extra: Any, wire: bool = False) -> Any:
         if kind == "method":
             return getattr(self, name)
+        if kind == "many" and wire:
+            # The child's bindings, for its dict literal inside this one (see _generate). Only method
+            # fields need a serializer of the child's class; converters are the class's own.
+            steps = template_for(extra).steps  # type: ignore[union-attr]
+            child = extra(context=self.context) if any(step[1] == "method" for step in steps) else self
+            return tuple(child._bind(kind, name, extra, wire=True) for _, kind, name, extra in steps)
         if kind == "many":
-            child = extra(context=self.context)
-            return _many(child.wire_renderer() if wire else child.renderer())
-        return extra
+            return _many(extra(context=self.context).renderer())
+        return wire_converter(extra) if wire else extra
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         if isinstance(instance, Row):

@@ -7,12 +7,15 @@ page with ``values_list``, each row a :class:`~core.representation.Row` tuple.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
+from django.db import connections, models
+from django.db.models import F
 from django.db.models.fields.reverse_related import ManyToOneRel, OneToOneRel
 
+from core.expressions import EqualsAny
 from core.representation import FastRepresentation, Row, row_maker, template_for
 
 
@@ -53,8 +56,7 @@ def _values_plan(
     template = template_for(serializer_class)
     if template is None:
         return None
-    reads_columns = serializer_class.methods_read_columns_only or serializer_class.method_columns is not None
-    if not reads_columns and any(kind == "method" for _, kind, _, _ in template.steps):
+    if not serializer_class.methods_read_columns_only and any(kind == "method" for _, kind, _, _ in template.steps):
         return None
     # A generated column (a search document) is SQL's business, never a serializer's.
     concrete = [field.attname for field in model._meta.concrete_fields if not field.generated]
@@ -79,15 +81,11 @@ def _values_plan(
 
 
 def _columns_read(serializer_class: type[FastRepresentation]) -> frozenset[str] | None:
-    """The columns a row of ``serializer_class`` is rendered from, when its method fields say which they
-    read (or it has none); else None. (A list's own rows keep every column: a cursor reads the ordering's.)"""
+    """The columns a row of ``serializer_class`` is rendered from when it has no method fields (which
+    may read any column); else None. (A list's own rows keep every column: a cursor reads the ordering's.)"""
     template = template_for(serializer_class)
-    if template is None:
+    if template is None or any(kind == "method" for _, kind, _, _ in template.steps):
         return None
-    if any(kind == "method" for _, kind, _, _ in template.steps):
-        if serializer_class.method_columns is None:
-            return None
-        return template.columns | serializer_class.method_columns
     return template.columns
 
 
@@ -105,11 +103,35 @@ def fetch_rows(queryset: models.QuerySet, plan: ValuesPlan) -> list[Row]:
     for _, child_model, fk, child_columns in plan.children:
         group: dict[Any, list[Row]] = {pk: [] for pk in pks}
         fk_at = child_columns.index(fk)
-        for child in value_rows(child_model._default_manager.filter(**{f"{fk}__in": pks}), child_columns):
+        for child in _children(child_model, fk, child_columns, pks, queryset.db):
             group[child[fk_at]].append(child)  # type: ignore[index]
         groups.append(group)
     new = row_maker((*plan.columns, *(name for name, *_ in plan.children)))
     return [new((*values, *(group[values[at]] for group in groups))) for values in parents]
+
+
+def _children(model: type[models.Model], fk: str, columns: list[str], pks: list[Any], using: str) -> list[Row]:
+    """The rows of ``model`` under the parents ``pks``, as ``prefetch_related`` reads them (``model``'s
+    default ordering)."""
+    sql = _children_statement(model, fk, tuple(columns), using)
+    if sql is None:
+        return value_rows(model._default_manager.using(using).filter(**{f"{fk}__in": pks}), columns)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [pks])
+        return list(map(row_maker(tuple(columns)), cursor.fetchall()))
+
+
+@functools.cache
+def _children_statement(model: type[models.Model], fk: str, columns: tuple[str, ...], using: str) -> str | None:
+    """The statement of :func:`_children`, compiled once: ``fk = ANY(%s)`` over one array, whatever the
+    number of parents. (Django's ``__in`` spends ~1,700 Python calls on 20 ids and a compilation; that
+    was a third of an orders page.) None when a column needs a converter the cursor would skip."""
+    query = model._default_manager.using(using).filter(EqualsAny(F(fk), [])).values_list(*columns).query
+    compiler = query.get_compiler(using)
+    sql, params = compiler.as_sql()
+    if len(params) != 1 or compiler.get_converters([expression for expression, _, _ in compiler.select]):
+        return None
+    return str(sql)
 
 
 def value_rows(queryset: models.QuerySet, columns: list[str]) -> list[Row]:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.fields import (
+    BlankAsNullField,
     StrictBooleanField,
     StrictCharField,
     StrictDecimalField,
@@ -122,10 +123,8 @@ class OrderItemSerializer(FastRepresentation, serializers.ModelSerializer):
 
 class PaymentSerializer(FastRepresentation, serializers.ModelSerializer):
     order_id = serializers.IntegerField(read_only=True)
-    transaction_id = serializers.SerializerMethodField()
-    failure_reason = serializers.SerializerMethodField()
-
-    method_columns = frozenset({"transaction_id", "failure_reason"})
+    transaction_id = BlankAsNullField()
+    failure_reason = BlankAsNullField()
 
     class Meta:
         model = Payment
@@ -141,12 +140,6 @@ class PaymentSerializer(FastRepresentation, serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
-
-    def get_transaction_id(self, payment: Payment) -> str | None:
-        return payment.transaction_id or None
-
-    def get_failure_reason(self, payment: Payment) -> str | None:
-        return payment.failure_reason or None
 
 
 class OrderSerializer(FastRepresentation, serializers.ModelSerializer):

@@ -135,8 +135,8 @@ def test_a_nested_list_fetches_only_the_columns_it_renders() -> None:
     plan = values_plan(OrderSerializer, Order.objects.prefetch_related("items", "payments"))
     assert plan is not None
     children = {name: set(columns) for name, _, _, columns in plan.children}
-    # Items have no method field; payments' methods say they read transaction_id and failure_reason.
-    # The foreign key groups the rows under their order.
+    # Neither has a method field, so each reads only its fields' columns; the foreign key groups the
+    # rows under their order.
     assert children["items"] == {"order_id", "product_id", "name", "quantity", "unit_price", "line_total"}
     assert children["payments"] == set(PaymentSerializer.Meta.fields)
     assert not {"updated_at", "payment_method", "idempotency_key", "refund_id"} & children["payments"]
@@ -240,6 +240,10 @@ def test_order_bodies_with_nested_lines_are_identical_with_and_without_values_ro
             baker.make(OrderItem, order=order, product=product, name=f"línea {line}", quantity=2, unit_price="3.10")
         if n % 2:
             baker.make(Payment, order=order, amount="6.20", currency="EUR", status="succeeded", provider="fake")
+    # Payments whose texts are empty (shown as null) or not, amounts at both ends of numeric(12,2).
+    order = baker.make(Order, user=citizen, total="9999999999.99", currency="EUR", status="approved")
+    baker.make(Payment, order=order, amount="9999999999.99", status="succeeded", transaction_id="tx-1")
+    baker.make(Payment, order=order, amount="0.00", status="failed", failure_reason="card_declined")
     with CaptureQueriesContext(connection) as fast_queries:
         fast = citizen_client.get(f"/api/v1/orders?{query}")
     monkeypatch.setattr(pagination, "values_plan", lambda *args: None)
@@ -249,6 +253,36 @@ def test_order_bodies_with_nested_lines_are_identical_with_and_without_values_ro
     assert_same_body(fast, slow)
     assert len(fast_queries) == len(slow_queries)
     assert any(order["items"] for order in fast.json()["data"])
+    if query == "per_page=100":
+        payments = [payment for order in fast.json()["data"] for payment in order["payments"]]
+        assert {payment["transaction_id"] for payment in payments} == {None, "tx-1"}
+        assert {payment["failure_reason"] for payment in payments} == {None, "card_declined"}
+        assert {payment["amount"] for payment in payments} == {"6.20", "9999999999.99", "0.00"}
+
+
+def test_nested_rows_are_read_with_one_statement_compiled_once(citizen: Any) -> None:
+    from core.values import _children, _children_statement
+
+    product = baker.make(Product, price="1.00")
+    orders = baker.make(Order, user=citizen, _quantity=3)
+    for order in orders[:2]:
+        baker.make(OrderItem, order=order, product=product, unit_price="1.00", _quantity=2)
+    columns = ["order_id", "product_id", "quantity", "unit_price"]
+    pks = [order.pk for order in orders]
+    with CaptureQueriesContext(connection) as captured:
+        rows = _children(OrderItem, "order_id", columns, pks, "default")
+        assert _children(OrderItem, "order_id", columns, pks[:1], "default") == rows[:2]
+    assert [row.as_dict() for row in rows] == list(
+        OrderItem.objects.filter(order__in=orders).order_by("id").values(*columns)
+    )
+    # One array parameter: the same statement text for one parent or twenty.
+    assert captured[0]["sql"].count("ANY(") == 1
+    assert _children_statement.cache_info().hits >= 1
+    # A column Django converts as it reads (JSON here) keeps the ORM's own read.
+    assert _children_statement(AuditEvent, "actor_id", ("actor_id", "changes"), "default") is None
+    baker.make(AuditEvent, actor_id=citizen.pk, entity_type="expediente", changes={"a": [1]})
+    (row,) = _children(AuditEvent, "actor_id", ["actor_id", "changes"], [citizen.pk], "default")
+    assert row.changes == {"a": [1]}
 
 
 def test_value_rows_leave_datetimes_to_the_renderer_which_writes_them_as_drf_does(citizen: Any) -> None:
