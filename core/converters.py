@@ -122,7 +122,7 @@ def model_column(model: Any, name: str) -> Any:
 
 
 def wire_converter(convert: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
-    """The converter of a value as the database gave it in a value row (``core.representation.Row``):
+    """The converter of a value as the database gave it in a value row (``core.rows.Row``):
     the converter's ``wire`` attribute when it has one (None: written unchanged), else itself."""
     return getattr(convert, "wire", convert)
 

@@ -2,7 +2,7 @@
 
 :func:`values_plan` tells whether every field of a :class:`~core.representation.FastRepresentation`
 reads a database column or an annotation (nested lists included); :func:`fetch_rows` then reads the
-page with ``values_list``, each row a :class:`~core.representation.Row` tuple.
+page with ``values_list``, each row a :class:`~core.rows.Row` tuple.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from django.db.models import F
 from django.db.models.fields.reverse_related import ManyToOneRel, OneToOneRel
 
 from core.expressions import EqualsAny
-from core.representation import FastRepresentation, Row, row_maker, template_for
+from core.representation import FastRepresentation, template_for
+from core.rows import Row, row_maker
 
 
 @dataclass(frozen=True)

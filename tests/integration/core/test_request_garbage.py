@@ -18,7 +18,7 @@ from django.test.client import ClientHandler, RequestFactory
 from model_bakery import baker
 from rest_framework.response import Response
 
-from core.representation import Row
+from core.rows import Row
 from expedientes.models import Expediente
 from orders.models import Order, OrderItem, Payment
 from tests.support.api import access_token_for
