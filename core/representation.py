@@ -236,7 +236,10 @@ class FastRepresentation(serializers.BaseSerializer):
             # fields need a serializer of the child's class; converters are the class's own.
             steps = template_for(extra).steps  # type: ignore[union-attr]
             child = extra(context=self.context) if any(step[1] == "method" for step in steps) else self
-            return tuple(child._bind(kind, name, extra, wire=True) for _, kind, name, extra in steps)
+            return tuple(
+                child._bind(step_kind, step_name, step_extra, wire=True)
+                for _, step_kind, step_name, step_extra in steps
+            )
         if kind == "many":
             return _many(extra(context=self.context).renderer())
         return wire_converter(extra) if wire else extra

@@ -16,8 +16,8 @@ class Row:
     position as a namedtuple's do: a row costs one tuple, not an object and a dict. Rows exist only on
     list pages (``core.values.fetch_rows``), whose dicts go straight to the JSON renderer, and their
     datetimes come from the database in UTC: a serializer renders a row with its datetimes left as
-    they are (``core.representation``'s ``make_wire``), and the renderer writes them as DRF would (ISO 8601, ``Z``), in C
-    instead of one Python call per value.
+    they are (``core.representation``'s ``make_wire``), and the renderer writes them as DRF would
+    (ISO 8601, ``Z``), in C instead of one Python call per value.
     """
 
     __slots__ = ()
