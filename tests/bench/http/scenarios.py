@@ -13,21 +13,24 @@ from typing import Any
 from tests.bench.http.settings import TRANSITION_POOL, Scenario
 
 
-def deep_cursor(token: str, clerk_rows: int) -> str | None:
-    """A cursor 90% of the way down the clerk's list: the first page of ``created_before=<that row>``
-    with one row per page gives the cursor just after that row, which then serves the unfiltered list."""
+def deep_cursor(token: str, estado: str | None = None) -> str | None:
+    """A cursor 90% of the way down the clerk's list (of one ``estado``, when given): the first page of
+    ``created_before=<that row>`` with one row per page gives the cursor just after that row, which then
+    serves the list without ``created_before``."""
     from django.test import Client
 
     from expedientes.models import Expediente
 
-    row = Expediente.objects.order_by("-created_at", "-id").values_list("created_at", flat=True)[int(clerk_rows * 0.9)]
-    query = urllib.parse.urlencode({"cursor": "", "per_page": 1, "created_before": row.isoformat()})
+    rows = Expediente.objects.filter(**({"estado": estado} if estado else {}))
+    row = rows.order_by("-created_at", "-id").values_list("created_at", flat=True)[int(rows.count() * 0.9)]
+    where = {"estado": estado} if estado else {}
+    query = urllib.parse.urlencode({"cursor": "", "per_page": 1, "created_before": row.isoformat(), **where})
     answer = Client().get(f"/api/v1/expedientes?{query}", HTTP_AUTHORIZATION=f"Bearer {token}")
     if answer.status_code != 200:
         return None
     cursor = answer.json().get("next_cursor")
     check = Client().get(
-        "/api/v1/expedientes?" + urllib.parse.urlencode({"cursor": cursor, "per_page": 20}),
+        "/api/v1/expedientes?" + urllib.parse.urlencode({"cursor": cursor, "per_page": 20, **where}),
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
     return cursor if check.status_code == 200 and check.json()["data"] else None
@@ -51,9 +54,9 @@ def build_scenarios(fx: dict[str, Any], tokens: dict[str, str]) -> list[Scenario
     # A common surname of the seed (accent-free, so the search is accent-insensitive) and a rare numero.
     common = os.environ.get("SEARCH_COMMON", "garcia")
     rare = rare_numero()
-    clerk_rows = Expediente.objects.count()
     detail_ids = list(Expediente.objects.filter(owner=fx["heavy"]).order_by("-id").values_list("id", flat=True)[:500])
-    cursor = deep_cursor(clerk, clerk_rows)
+    cursor = deep_cursor(clerk)
+    estado_cursor = deep_cursor(clerk, "en_revision")
     # The oldest rows: at the end of every list, they take turns between two estados.
     pool_ids = list(Expediente.objects.order_by("id").values_list("id", flat=True)[: TRANSITION_POOL + 200])
 
@@ -146,6 +149,18 @@ def build_scenarios(fx: dict[str, Any], tokens: dict[str, str]) -> list[Scenario
         )
     else:
         print("# no deep cursor could be built: that scenario is left out")
+    s.append(
+        Scenario(
+            "exp-list clerk estado cursor first",
+            get(f"{exp}?per_page=20&estado=en_revision&cursor=", clerk),
+            "exp-baseline clerk estado",
+        )
+    )
+    if estado_cursor:
+        query = urllib.parse.urlencode({"per_page": 20, "estado": "en_revision", "cursor": estado_cursor})
+        s.append(
+            Scenario("exp-list clerk estado cursor deep", get(f"{exp}?{query}", clerk), "exp-baseline clerk estado")
+        )
     s += [
         Scenario(
             "exp-detail heavy",
