@@ -127,7 +127,7 @@ def wire_converter(convert: Callable[[Any], Any] | None) -> Callable[[Any], Any]
     return getattr(convert, "wire", convert)
 
 
-def blank_as_null(value: Any) -> Any:
+def blank_as_null(value: Any) -> str | None:
     """The converter of a field that shows an empty text as ``null`` (``blank_as_null`` set, e.g.
     ``core.fields.BlankAsNullField``); compiled representations write it inline."""
     return str(value) or None

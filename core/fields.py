@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
+from core.converters import blank_as_null
 from core.representation import FastRepresentation
 
 # Format characters (Unicode category Cf) draw nothing: bidi controls (U+202A-U+202E,
@@ -105,7 +106,7 @@ class BlankAsNullField(serializers.CharField):
         super().__init__(read_only=True, allow_null=True, **kwargs)
 
     def to_representation(self, value: Any) -> str | None:
-        return str(value) or None
+        return blank_as_null(value)
 
 
 class StrictBooleanField(serializers.BooleanField):

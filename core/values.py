@@ -114,12 +114,13 @@ def fetch_rows(queryset: models.QuerySet, plan: ValuesPlan) -> list[Row]:
 def _children(model: type[models.Model], fk: str, columns: list[str], pks: list[Any], using: str) -> list[Row]:
     """The rows of ``model`` under the parents ``pks``, as ``prefetch_related`` reads them (``model``'s
     default ordering)."""
-    sql = _children_statement(model, fk, tuple(columns), using)
+    names = tuple(columns)
+    sql = _children_statement(model, fk, names, using)
     if sql is None:
         return value_rows(model._default_manager.using(using).filter(**{f"{fk}__in": pks}), columns)
     with connections[using].cursor() as cursor:
         cursor.execute(sql, [pks])
-        return list(map(row_maker(tuple(columns)), cursor.fetchall()))
+        return list(map(row_maker(names), cursor.fetchall()))
 
 
 @functools.cache
