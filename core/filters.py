@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime
 import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import django_filters
@@ -98,11 +99,11 @@ class FilterSet(django_filters.FilterSet):
 
     django-filter deep-copies every filter per request and builds a new form class (fields
     included) from them: with a handful of filters that was a third of a filtered list's CPU. Here
-    each request gets a shallow copy of each filter (its own ``parent`` and ``model``; the choices,
-    validators and lookups, never changed after the class is built, are shared), and the form class
-    is built once per FilterSet class. Form instances still copy their fields, as Django's forms do.
-    A filter whose field depends on the request (a model choice with a callable queryset) keeps
-    django-filter's behaviour: the form class is then built per request.
+    a request copies only the filters it uses (``RequestFilters``: a shallow copy with its own
+    ``parent`` and ``model``; the choices, validators and lookups, never changed after the class is
+    built, are shared), and the form class is built once per FilterSet class. A filter whose field
+    depends on the request (a model choice with a callable queryset) keeps django-filter's
+    behaviour: the form class is then built per request.
     """
 
     def __init__(
@@ -115,21 +116,14 @@ class FilterSet(django_filters.FilterSet):
         self.queryset = queryset
         self.request = request
         self.form_prefix = prefix
-        self.filters = {}
-        for name, base in self.base_filters.items():
-            filter_ = copy.copy(base)
-            if filter_.method is not None:
-                filter_.method = filter_.method  # a FilterMethod bound to this copy, not to the class's filter
-            filter_.model = queryset.model
-            filter_.parent = self
-            self.filters[name] = filter_
+        self.filters = RequestFilters(self)
 
     def get_form_class(self) -> type[forms.Form]:
         cls = type(self)
         form_class = cls.__dict__.get("_shared_form_class")
         if form_class is None:
             form_class = super().get_form_class()
-            if not any(isinstance(f, django_filters.filters.QuerySetRequestMixin) for f in self.filters.values()):
+            if not any(isinstance(f, django_filters.filters.QuerySetRequestMixin) for f in self.base_filters.values()):
                 cls._shared_form_class = form_class  # type: ignore[attr-defined]
         return form_class
 
@@ -146,13 +140,45 @@ class FilterSet(django_filters.FilterSet):
         return self._form
 
 
+class RequestFilters(Mapping[str, django_filters.Filter]):
+    """A FilterSet's filters for one request, each copied from the class's own on first use."""
+
+    __slots__ = ("_copies", "_parent")
+
+    def __init__(self, parent: FilterSet) -> None:
+        self._parent = parent
+        self._copies: dict[str, django_filters.Filter] = {}
+
+    def __getitem__(self, name: str) -> django_filters.Filter:
+        filter_ = self._copies.get(name)
+        if filter_ is None:
+            filter_ = copy.copy(self._parent.base_filters[name])
+            if filter_.method is not None:
+                filter_.method = filter_.method  # a FilterMethod bound to this copy, not to the class's filter
+            filter_.model = self._parent.queryset.model
+            filter_.parent = self._parent
+            self._copies[name] = filter_
+        return filter_
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parent.base_filters)
+
+    def __len__(self) -> int:
+        return len(self._parent.base_filters)
+
+
 def _plain_form(form_class: type[forms.Form]) -> bool:
-    return (
-        form_class.clean is forms.Form.clean
-        # _post_clean is a hook of Django's forms that its type stubs do not declare.
-        and getattr(form_class, "_post_clean", None) is getattr(forms.Form, "_post_clean", None)
-        and not any(hasattr(form_class, f"clean_{name}") for name in form_class.base_fields)
-    )
+    """Whether the form validates field by field only (no form-wide ``clean``), judged once per class."""
+    plain = form_class.__dict__.get("_plain_form")
+    if plain is None:
+        plain = (
+            form_class.clean is forms.Form.clean
+            # _post_clean is a hook of Django's forms that its type stubs do not declare.
+            and getattr(form_class, "_post_clean", None) is getattr(forms.Form, "_post_clean", None)
+            and not any(hasattr(form_class, f"clean_{name}") for name in form_class.base_fields)
+        )
+        form_class._plain_form = plain  # type: ignore[attr-defined]
+    return plain
 
 
 class QueryStringForm:

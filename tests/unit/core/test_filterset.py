@@ -3,6 +3,7 @@ query string is validated as Django's form of that class validates it."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -66,6 +67,25 @@ def test_each_filterset_has_its_own_filters_bound_to_it_and_shares_one_form_clas
     # A method filter resolves the method on its own filterset, never on the class's filter.
     assert first.filters["search"].filter.f is first.filters["search"]
     assert second.filters["search"].filter.f is second.filters["search"]
+
+
+def test_a_request_copies_only_the_filters_it_uses(monkeypatch: pytest.MonkeyPatch) -> None:
+    import core.filters
+
+    copied: list[Any] = []
+    shallow_copy = copy.copy
+
+    def recording_copy(filter_: Any) -> Any:
+        copied.append(filter_)
+        return shallow_copy(filter_)
+
+    monkeypatch.setattr(core.filters.copy, "copy", recording_copy)
+    filterset = ExpedienteFilter(QueryDict("estado=iniciado"), queryset=Expediente.objects.none())
+    assert filterset.is_valid()
+    assert filterset.qs.query.where.children  # the estado filter applied
+    assert copied == [ExpedienteFilter.base_filters["estado"]]
+    assert list(filterset.filters) == list(ExpedienteFilter.base_filters)
+    assert filterset.filters["estado"] is filterset.filters["estado"]
 
 
 def test_forms_stay_per_request_and_validate_as_before() -> None:
