@@ -242,11 +242,12 @@ def probe(queryset: QuerySet) -> Probe | None:
     tables = versioned_tables(queryset)
     if tables is None:
         return None
-    inner, params, statement = _statement_key(queryset)
 
     def total(current: str | None) -> int | None:
         if current is None:  # this transaction has written: count in it, cache nothing
             return None
+        # Compiled only here: a page that tells its own total (the last one) never asks.
+        inner, params, statement = _statement_key(queryset)
         cached = _cache_get(_cache_key(statement, current))
         return cached if cached is not None else _count_and_cache(queryset, inner, params, tables, statement)
 

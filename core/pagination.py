@@ -88,16 +88,22 @@ class Pagination(BasePagination):
 
     def _page(self, queryset: QuerySet, view: Any, offset: int) -> tuple[list[Any], int]:
         """The page's rows and its list's exact total: carried by the page's own statement when the
-        counters or the count cache can give it (``counts.probe``), else counted apart."""
+        counters or the count cache can give it (``counts.probe``); told by the page itself when it is
+        the last one (fewer rows than ``per_page``: the total is the offset plus those rows, the
+        OFFSET having skipped exactly ``offset`` rows) or the list is empty; else counted apart."""
         window = slice(offset, offset + self.per_page)
-        probe = counts.probe(queryset) if offset < _CARRY_UP_TO_OFFSET else None
         rows: list[Any] = []
-        if probe is not None:
-            rows = self._fetch(queryset.annotate(**{_TOTAL: probe.expression})[window], view)
-            total = probe.total(getattr(rows[0], _TOTAL)) if rows else None
+        if offset < _CARRY_UP_TO_OFFSET:
+            probe = counts.probe(queryset)
+            page = queryset if probe is None else queryset.annotate(**{_TOTAL: probe.expression})
+            rows = self._fetch(page[window], view)
+            if 0 < len(rows) < self.per_page or (not rows and offset == 0):
+                return rows, offset + len(rows)
+            total = probe.total(getattr(rows[0], _TOTAL)) if probe is not None and rows else None
             if total is not None:
                 return rows, total
-        # A deep page, no probe, an empty page, or a transaction that has written (which counts for itself).
+        # A deep page (counted first: past the end, its OFFSET is not run), a full page without a
+        # probe, a page past the end, or a transaction that has written (which counts for itself).
         total = counts.count(queryset)
         if offset >= total:
             return [], total

@@ -72,13 +72,31 @@ def test_a_search_page_reads_the_versions_and_takes_the_cached_total(expedientes
 
 
 def test_a_search_total_follows_a_write_made_between_two_pages(expedientes, citizen, clerk_client):
-    assert listed(clerk_client, search="garcia")[0]["total"] == 3
+    assert listed(clerk_client, search="garcia", per_page=2)[0]["total"] == 3
     services.create_expediente(actor=citizen, numero="TOT-900", solicitante="Pilar Garcia", concepto="Tasa")
 
-    body, sql = listed(clerk_client, search="garcia")
+    body, sql = listed(clerk_client, search="garcia", per_page=2)
 
-    assert body["total"] == 4 == len(body["data"])
+    assert body["total"] == 4
     assert len(sql) == 3  # the versions moved: counted again
+
+
+@pytest.mark.parametrize(
+    ("params", "total", "rows"),
+    [
+        ({"search": "garcia"}, 3, 3),  # the whole list on its first page
+        ({"search": "garcia", "per_page": 2, "page": 2}, 3, 1),  # the last page, after a full one
+        ({"per_page": 3, "page": 2}, 5, 2),  # a list the counters cover
+        ({"search": "nadie"}, 0, 0),  # nothing matches
+    ],
+)
+def test_the_last_page_tells_its_own_total_without_a_count(expedientes, clerk_client, params, total, rows):
+    body, sql = listed(clerk_client, **params)
+
+    assert (body["total"], len(body["data"]), body["has_next"]) == (total, rows, False)
+    # The authenticated user, then the page: fewer rows than asked for, so none lies past them.
+    assert len(sql) == 2
+    assert "COUNT(" not in sql[1]
 
 
 @pytest.mark.parametrize("search", [None, "garcia"])
