@@ -29,7 +29,7 @@ from django.db.models.lookups import Exact, In
 from django.db.models.sql.query import Query
 from django.db.models.sql.where import AND, WhereNode
 
-from core import tallies, versions
+from core import statements, tallies, versions
 from core.expressions import DriverValue
 from core.tallies import TallySpec
 
@@ -188,7 +188,7 @@ def _reads_a_subquery(node: Any) -> bool:
 
 def _statement_key(queryset: QuerySet) -> tuple[str, list[Any], str]:
     """The count's inner SQL, its parameters and the cache's name for them."""
-    inner, params = queryset.order_by().values_list("pk").query.sql_with_params()
+    inner, params = statements.sql_with_params(queryset.order_by(), ("pk",))
     database = connections[queryset.db].settings_dict
     # Which database too: two of them (staging and production, say) may share one Redis.
     where = f"{database.get('HOST')}:{database.get('PORT')}/{database.get('NAME')}"

@@ -137,7 +137,7 @@ class _Walk:
             return ("col", node.alias, node.target, node.output_field), node
         if kind is Value:
             part, new = self.value(node.value)
-            shape = ("value", part, type(node.__dict__.get("output_field")))
+            shape = ("value", part, _field(node._output_field_or_none))
             if self.replace is None:
                 return shape, node
             copy = node.copy()
@@ -205,6 +205,11 @@ class _Walk:
         copy = node.copy()
         copy.lhs, copy.rhs = lhs, new_rhs
         return shape, copy
+
+
+def _field(field: Any) -> Any:
+    """A field as part of a shape: a model's field itself, another by its class."""
+    return field if getattr(field, "model", None) is not None else type(field)
 
 
 def _is_plain_function(kind: type) -> bool:
@@ -388,26 +393,44 @@ def _learn(queryset: QuerySet, columns: tuple[str, ...], values: list[Any]) -> _
     return _Statement(real.sql, tuple(slots), constants, real.converters)
 
 
-def value_tuples(queryset: QuerySet, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
-    """``list(queryset.values_list(*columns))``, its statement compiled once per shape of query."""
+def _kept(queryset: QuerySet, columns: tuple[str, ...]) -> tuple[_Statement, list[Any]] | None:
+    """The kept statement of the queryset's shape and its values, or None when compiled per query."""
     walk = _Walk()
     try:
         shape, _ = _shape(queryset, columns, walk)
     except _Refused:
-        return list(queryset.values_list(*columns))
-    values = walk.values
+        return None
     if shape in _statements:
         statement = _statements[shape]
     else:
         try:
-            statement = _learn(queryset, columns, values)
+            statement = _learn(queryset, columns, walk.values)
         except _Refused:
             statement = None
         if len(_statements) >= MAX_SHAPES:
             _statements.clear()
         _statements[shape] = statement
-    if statement is None or not all(map(_bindable, values)):
+    if statement is None or not all(map(_bindable, walk.values)):
+        return None
+    return statement, walk.values
+
+
+def sql_with_params(queryset: QuerySet, columns: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """``queryset.values_list(*columns).query.sql_with_params()``, compiled once per shape."""
+    kept = _kept(queryset, columns)
+    if kept is None:
+        sql, params = queryset.values_list(*columns).query.sql_with_params()
+        return sql, list(params)
+    statement, values = kept
+    return statement.sql, statement.params(values)
+
+
+def value_tuples(queryset: QuerySet, columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """``list(queryset.values_list(*columns))``, its statement compiled once per shape of query."""
+    kept = _kept(queryset, columns)
+    if kept is None:
         return list(queryset.values_list(*columns))
+    statement, values = kept
     connection = connections[queryset.db]
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, statement.params(values))
