@@ -134,7 +134,7 @@ class _Walk:
             return self.lookup(node)
         kind = type(node)
         if kind is Col:
-            return ("col", node.alias, node.target, node.output_field), node
+            return ("col", node.alias, node.target, _field(node.output_field)), node
         if kind is Value:
             part, new = self.value(node.value)
             shape = ("value", part, _field(node._output_field_or_none))
@@ -149,7 +149,7 @@ class _Walk:
                 part, new = self.value(param)
                 parts.append(part)
                 params.append(new)
-            shape = ("raw", kind, node.sql, type(node.output_field), tuple(parts))
+            shape = ("raw", kind, node.sql, _field(node._output_field_or_none), tuple(parts))  # type: ignore[attr-defined]
             if self.replace is None:
                 return shape, node
             copy = node.copy()
