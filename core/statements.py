@@ -106,8 +106,8 @@ def _learn(queryset: QuerySet, columns: tuple[str, ...], values: list[Any]) -> _
     if real is None:
         return None
     markers = [marker(value, k) for k, value in enumerate(values)]
-    at = {id(marker): k for k, marker in enumerate(markers)}
-    wrapped = {marker: k for k, marker in enumerate(markers) if type(marker) is int}
+    at = {id(stand_in): k for k, stand_in in enumerate(markers)}
+    wrapped = {stand_in: k for k, stand_in in enumerate(markers) if type(stand_in) is int}
     if len(at) != len(markers):
         return None
     _, marked_queryset = shape_of(queryset, columns, Walk(iter(markers)))
