@@ -16,6 +16,7 @@ one snapshot.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -280,3 +281,9 @@ def _cache_set(key: str, total: int) -> None:
         caches["default"].set(key, total, CACHE_SECONDS)
     except Exception:  # as in _cache_get
         logger.warning("count cache unavailable", exc_info=True)
+
+
+def planner_estimate(rows: QuerySet) -> int:
+    """The number of rows PostgreSQL's planner expects the queryset to return (no row is read)."""
+    plan = json.loads(rows.order_by().explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])

@@ -28,11 +28,24 @@ from typing import Any
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db.models import F, Func, Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat, StrIndex, Upper
+from django.db.models.lookups import Contains
+
+from core.counts import planner_estimate
 
 # pg_trgm splits text into words of letters and digits; a term needs one of 3+ to give a trigram.
 _TRIGRAM_WORD = re.compile(r"[^\W_]{3}")
 _WORD = re.compile(r"[^\W_]+")
 _LONG_WORD = 5
+# A part of a term matched by less than this share of the rows: sort them rather than walk past.
+_SORT_UP_TO = 0.5
+# The newest rows looked at before that, and the matches among them that make the walk the plan.
+_PROBE_ROWS = 5_000
+_PROBE_HITS = 100
+# The last word of a term with the separators before and after it.
+_LAST_WORD = re.compile(r"[\W_]*[^\W_]+[\W_]*$")
+# A part of a LIKE pattern from which pg_trgm takes a trigram: a word of three characters, a word a
+# separator bounds on its left (padded with two blanks), or a word of two a separator ends.
+_BOUNDED_TRIGRAM = re.compile(r"[^\W_]{3}|[\W_][^\W_]|[^\W_]{2}[\W_]")
 
 
 class ImmutableUnaccent(Func):
@@ -80,18 +93,21 @@ def each_term(queryset: QuerySet, text: str, narrow: Callable[[QuerySet, int, st
 def document_search(queryset: QuerySet, text: str, document: str) -> QuerySet:
     """``unaccent_search`` over the columns folded into the stored ``document`` column.
 
-    A term of several words (``EXP-2024-0500001``) gives the index only its long words and checks the
-    whole term with ``strpos``, which no index serves: see :func:`index_words`.
+    A term of several words (``EXP-2024-0500001``) gives the index only a selective part of it and
+    checks the whole term after, which no index serves: see :func:`index_words`.
     """
 
     def narrow(queryset: QuerySet, index: int, term: str) -> QuerySet:
         needle = Upper(ImmutableUnaccent(Value(term)))
-        if has_trigram(term):
-            words = index_words(term)
-            for word in words:
-                queryset = queryset.filter(**{f"{document}__contains": Upper(ImmutableUnaccent(Value(word)))})
-            if words == [term]:
-                return queryset
+        words = index_words(term)
+        rows = queryset
+        for word in words:
+            queryset = queryset.filter(**{f"{document}__contains": Upper(ImmutableUnaccent(Value(word)))})
+        if words == [term]:
+            return queryset
+        if words and _WORD.fullmatch(words[0]) is None and _sort_not_walk(rows, document, needle, words[0]):
+            # A short word and its separators (a numero's prefix): see RareContains.
+            return queryset.filter(RareContains(F(document), needle))
         # strpos() is not an operator of the trigram index, so the planner keeps its ordering index
         # (a term without a trigram), or reads the index for the words above and checks the term.
         name = f"_search_{index}_{document}"
@@ -100,20 +116,74 @@ def document_search(queryset: QuerySet, text: str, document: str) -> QuerySet:
     return each_term(queryset, text, narrow)
 
 
+class RareContains(Contains):
+    """``contains`` through the ``~~~`` operator (core migration 0007): ``LIKE`` that the planner
+    expects to match a single row.
+
+    A term of short words only (``EXP-2024-05``) is looked up in the index by its last word and
+    that word's separators (``-05``), which can match a tenth of a big table or a third
+    (``EXP-2023``); and a numero's prefix matches rows created together, often far from the
+    newest. Checked with ``strpos`` (a third of the rows, to the planner) the term makes the
+    newest-first walk of the ordering index look cheap, and the walk reads every newer row before
+    the first match (400,000 at a million rows, 0.4 s). Costed as a single row, the rows the index
+    finds are sorted instead: at most half the table (:data:`_SORT_UP_TO`), so a page never reads
+    more than half of it either way. Beyond that share (``EXP-2024-0``, in every row), or when the
+    newest rows hold the term (``EXP-2025``, this year's numeros), the term is checked with
+    ``strpos`` and the walk is right: its first rows match.
+    """
+
+    lookup_name = "rare_contains"
+
+    def get_rhs_op(self, connection: Any, rhs: str) -> str:
+        # Django's own pattern for an expression: the term's %, _ and \ escaped after UPPER/unaccent.
+        # LIKE binds looser than ||, an operator of our own as tightly: the pattern is parenthesized.
+        pattern = connection.pattern_ops["contains"].format(connection.pattern_esc).format(rhs)
+        return f"~~~ ({pattern.removeprefix('LIKE ')})"
+
+
 def index_words(term: str) -> list[str]:
-    """What of ``term`` to look up in a trigram index: the term itself when it is one word, else its
-    words of five characters or more (or its longest word).
+    """What of ``term`` to look up in a trigram index: the term itself when it is one word; else
+    its words of five characters or more; else its last word with the separators around it, when
+    that gives a trigram; else nothing (the index cannot narrow the term).
 
     pg_trgm takes the trigrams of every word of a pattern; the short words of a numero (``EXP``,
     ``2024``) are in every row, so their trigrams' lists hold a million entries each, and reading
-    them cost ~50 ms per search (3,000 index pages) where the long word alone costs 40 pages. Any
-    row that holds the term holds each of its words, and the term itself is checked after.
+    them cost ~50 ms per search (3,000 index pages) where the long word alone costs 40 pages. A
+    separator bounds a word, so pg_trgm pads it with blanks and a short word gives a trigram too
+    (``-05``: ``"  0"``, ``" 05"``). Any row that holds the term holds each of these, and the
+    term itself is checked after.
     """
     words = _WORD.findall(term)
     if len(words) == 1 and words[0] == term:
-        return [term]
+        return [term] if has_trigram(term) else []
     long = [word for word in words if len(word) >= _LONG_WORD]
-    return long or [max(words, key=len)]
+    if long:
+        return long
+    last = _LAST_WORD.search(term)
+    if last is not None and _BOUNDED_TRIGRAM.search(last.group()):
+        return [last.group()]
+    return []
+
+
+def _sort_not_walk(rows: QuerySet, document: str, needle: Any, part: str) -> bool:
+    """Whether a page of ``rows`` holding the term (and ``part``) is found sooner by sorting the rows
+    the index finds than by walking newest first: see :class:`RareContains`."""
+    return not _newest_hold(rows, document, needle) and _share(rows, document, part) < _SORT_UP_TO
+
+
+def _newest_hold(queryset: QuerySet, document: str, needle: Any) -> bool:
+    """Whether the newest rows (in the model's ordering) hold the term often enough that walking
+    them is a page: a few milliseconds, ``_PROBE_ROWS`` rows read through the ordering index."""
+    probe = queryset.annotate(_probe=StrIndex(F(document), needle)).order_by(*queryset.model._meta.ordering)
+    hits = probe.values_list("_probe", flat=True)[:_PROBE_ROWS]
+    return sum(1 for at in hits if at) >= _PROBE_HITS
+
+
+def _share(queryset: QuerySet, document: str, part: str) -> float:
+    """The share of the table's rows that hold ``part``, by the planner's statistics (no row read)."""
+    everything = queryset.model._base_manager.all()
+    holding = everything.filter(**{f"{document}__contains": Upper(ImmutableUnaccent(Value(part)))})
+    return planner_estimate(holding) / max(planner_estimate(everything), 1)
 
 
 def has_trigram(term: str) -> bool:

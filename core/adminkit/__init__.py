@@ -14,7 +14,7 @@ the admin and the API.
 
 from core.adminkit.colours import DEFAULT_COLOUR, badge, choice_badge, colour_class, colours_css, register_colours
 from core.adminkit.columns import count_of
-from core.adminkit.paginator import TalliedPaginator, planner_estimate
+from core.adminkit.paginator import TalliedPaginator
 from core.adminkit.readonly import ActionsOnlyAdmin, ReadOnlyAdmin, ReadOnlyInline
 from core.adminkit.refusals import ServiceErrorsAsMessages, describe_refusal, run_per_row
 
@@ -31,7 +31,6 @@ __all__ = [
     "colours_css",
     "count_of",
     "describe_refusal",
-    "planner_estimate",
     "register_colours",
     "run_per_row",
 ]

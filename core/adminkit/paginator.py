@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
@@ -34,10 +32,4 @@ class TalliedPaginator(Paginator):
         counted = rows.order_by()[: self.exact_up_to + 1].count()
         if counted <= self.exact_up_to:
             return counted
-        return max(counted, planner_estimate(rows))
-
-
-def planner_estimate(rows: QuerySet) -> int:
-    """The number of rows PostgreSQL's planner expects the queryset to return (no row is read)."""
-    plan = json.loads(rows.order_by().explain(format="json"))
-    return int(plan[0]["Plan"]["Plan Rows"])
+        return max(counted, counts.planner_estimate(rows))

@@ -14,7 +14,8 @@ from django.utils import timezone
 from model_bakery import baker
 
 from accounts.models import User
-from core.adminkit import TalliedPaginator, planner_estimate
+from core.adminkit import TalliedPaginator
+from core.counts import planner_estimate
 from events.models import AuditEvent, EmailMessage, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from expedientes.models import Documento, Expediente
 from expedientes.selectors import search_expedientes

@@ -151,7 +151,19 @@ def test_expedientes_search_short_terms_are_still_correct(
 
 
 @pytest.mark.parametrize(
-    "text", ["EXP-2024-0012345", "2024-00123", "exp-2024", "obra-menor", "josé-garcía", "100%-obra", "Licencia-de"]
+    "text",
+    [
+        "EXP-2024-0012345",
+        "2024-00123",
+        "exp-2024",
+        "EXP-2024-001",
+        "-003",
+        "obra-menor",
+        "josé-garcía",
+        "100%-obra",
+        "Licencia-de",
+        "de-f",
+    ],
 )
 def test_expedientes_search_terms_of_several_words_are_correct(
     staff: User, folded: list[tuple[int, str]], text: str
@@ -168,6 +180,26 @@ def test_a_numero_gives_the_trigram_index_its_long_word_only(staff: User) -> Non
     assert conditions
     assert all("0012345" in condition and "2024" not in condition for condition in conditions), conditions
     assert any("strpos" in str(node.get("Filter", "")) for node in nodes), nodes
+
+
+@pytest.mark.parametrize("term", ["EXP-2024-001", "2024-001"])
+def test_a_numero_prefix_sorts_the_rows_its_last_word_finds(staff: User, term: str) -> None:
+    """``EXP-2024-001`` matches the rows created together a quarter of the table ago: the page reads
+    the index for ``-001`` and sorts what it finds, instead of walking newest-first past them."""
+    nodes = assert_indexed(expedientes(staff, search=term)[:21], "expedientes_search_trgm")
+    assert "expedientes_created" not in {node.get("Index Name") for node in nodes}, nodes[0]
+    conditions = [node["Index Cond"] for node in nodes if node.get("Index Name") == "expedientes_search_trgm"]
+    assert all("-001" in condition and "2024" not in condition for condition in conditions), conditions
+    assert any("~~~" in str(node.get("Filter", "")) for node in nodes), nodes
+
+
+@pytest.mark.parametrize("term", ["EXP-2024", "EXP-2024-003", "EXP-2023-00"])
+def test_a_prefix_the_newest_rows_hold_walks_the_created_index(staff: User, term: str) -> None:
+    """``EXP-2024`` is in every row, ``EXP-2024-003`` in the newest quarter: the walk's first rows
+    are the page. ``EXP-2023-00`` is in no row, but ``-00`` is in all: sorting the rows the index
+    finds would read the whole table, the walk reads as much and no more."""
+    nodes = assert_indexed(expedientes(staff, search=term)[:21], "expedientes_created")
+    assert not any("~~~" in str(node.get("Filter", "")) for node in nodes), nodes
 
 
 def _assert_deep_cursor_page_is_a_range_of(queryset: QuerySet[Expediente], index: str) -> None:
