@@ -94,7 +94,9 @@ def document_search(queryset: QuerySet, text: str, document: str) -> QuerySet:
     """``unaccent_search`` over the columns folded into the stored ``document`` column.
 
     A term of several words (``EXP-2024-0500001``) gives the index only a selective part of it and
-    checks the whole term after, which no index serves: see :func:`index_words`.
+    checks the whole term after, which no index serves: see :func:`index_words`. For a term of short
+    words only this reads the database (a few milliseconds) to choose the check: see
+    :class:`RareContains`.
     """
 
     def narrow(queryset: QuerySet, index: int, term: str) -> QuerySet:

@@ -24,7 +24,9 @@ def search_expedientes(queryset: QuerySet[Expediente], text: str) -> QuerySet[Ex
     """Every whitespace-separated term must appear (case- and accent-insensitively) in the numero,
     the solicitante or the concepto.
 
-    Served by the trigram index on the stored ``search_document`` (see ``core.search``).
+    Served by the trigram index on the stored ``search_document`` (see ``core.search``). A term of
+    short words only (a numero's prefix, ``EXP-2024-05``) reads the newest rows and the planner's
+    statistics while the queryset is built, to choose how its page is found (``RareContains``).
     """
     return document_search(queryset, text, "search_document")
 
