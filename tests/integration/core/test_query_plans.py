@@ -294,8 +294,3 @@ def test_the_webhook_claim_finds_due_deliveries_through_the_due_index(big_tables
     assert "events_webhookdelivery" not in scanned, scanned
     assert "events_event" not in scanned, scanned
     assert "events_delivery_due" in {node.get("Index Name") for node in nodes}
-
-
-def test_a_numero_prefix_over_no_rows_is_no_rows(staff: User) -> None:
-    """Choosing how to find a prefix's page reads the newest rows: a queryset of none has none."""
-    assert list(search_expedientes(Expediente.objects.none(), "EXP-2024-001")) == []

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from expedientes.models import Expediente
+from expedientes.selectors import search_expedientes
 from tests.support.api import error_fields
 from tests.support.expedientes import URL, detail_url
 
@@ -94,3 +95,9 @@ def test_offset_that_leaves_the_calendar_is_422(citizen_client):
     response = citizen_client.get("/api/v1/expedientes", {"created_after": "0001-01-01T00:00:00+01:00"})
     assert response.status_code == 422, response.content
     assert response.json()["errors"][0]["field"] == "created_after"
+
+
+def test_a_numero_prefix_over_no_rows_is_no_rows():
+    """Choosing how to find a prefix's page reads the newest rows (core.search): a queryset of none
+    has none to read."""
+    assert list(search_expedientes(Expediente.objects.none(), "EXP-2024-001")) == []
