@@ -43,8 +43,6 @@ _SORT_UP_TO = 0.5
 # The newest rows looked at before that, and the matches among them that make the walk the plan.
 _PROBE_ROWS = 10_000
 _PROBE_HITS = 100
-# The last word of a term with the separators before and after it.
-_LAST_WORD = re.compile(r"[\W_]*[^\W_]+[\W_]*$")
 # A part of a LIKE pattern from which pg_trgm takes a trigram: a word of three characters, a word a
 # separator bounds on its left (padded with two blanks), or a word of two a separator ends.
 _BOUNDED_TRIGRAM = re.compile(r"[^\W_]{3}|[\W_][^\W_]|[^\W_]{2}[\W_]")
@@ -157,16 +155,16 @@ def index_words(term: str) -> list[str]:
     (``-05``: ``"  0"``, ``" 05"``). Any row that holds the term holds each of these, and the
     term itself is checked after.
     """
-    words = _WORD.findall(term)
+    found = list(_WORD.finditer(term))
+    words = [match.group() for match in found]
     if len(words) == 1 and words[0] == term:
         return [term] if has_trigram(term) else []
     long = [word for word in words if len(word) >= _LONG_WORD]
     if long:
         return long
-    last = _LAST_WORD.search(term)
-    if last is not None and _BOUNDED_TRIGRAM.search(last.group()):
-        return [last.group()]
-    return []
+    # The last word and the separators around it: from the end of the word before it to the end.
+    last = term[found[-2].end() if len(found) > 1 else 0 :] if found else ""
+    return [last] if _BOUNDED_TRIGRAM.search(last) else []
 
 
 def _sort_not_walk(rows: QuerySet, document: str, term: str, part: str) -> bool:

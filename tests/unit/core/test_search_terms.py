@@ -29,6 +29,9 @@ from core.search import index_words
         ("a-", []),
         ("%", []),
         ("-_-", []),
+        # Long runs of separators (what a URL can carry): read once, never backtracked over.
+        ("-" * 4000, []),
+        ("a" + "-" * 4000 + "b", ["-" * 4000 + "b"]),
     ],
 )
 def test_index_words(term: str, words: list[str]) -> None:
