@@ -163,6 +163,8 @@ def test_expedientes_search_short_terms_are_still_correct(
         "100%-obra",
         "Licencia-de",
         "de-f",
+        "\uff05-00",  # a fullwidth percent unaccents to "%": still a plain character, so no row
+        "E\uff05P-2024-001",
     ],
 )
 def test_expedientes_search_terms_of_several_words_are_correct(
