@@ -95,11 +95,13 @@ def document_search(queryset: QuerySet, text: str, document: str) -> QuerySet:
 
     A term of several words (``EXP-2024-0500001``) gives the index only a selective part of it and
     checks the whole term after, which no index serves: see :func:`index_words`. For a term of short
-    words only this reads the database (a few milliseconds) to choose the check: see
-    :class:`RareContains`.
+    words only this reads the database (a few milliseconds) to choose the check, for the first such
+    term of the text only (a text of a thousand of them costs one probe): see :class:`RareContains`.
     """
+    probed = False
 
     def narrow(queryset: QuerySet, index: int, term: str) -> QuerySet:
+        nonlocal probed
         needle = Upper(ImmutableUnaccent(Value(term)))
         words = index_words(term)
         rows = queryset
@@ -107,9 +109,11 @@ def document_search(queryset: QuerySet, text: str, document: str) -> QuerySet:
             queryset = queryset.filter(**{f"{document}__contains": Upper(ImmutableUnaccent(Value(word)))})
         if words == [term]:
             return queryset
-        if words and _WORD.fullmatch(words[0]) is None and _sort_not_walk(rows, document, term, words[0]):
-            # A short word and its separators (a numero's prefix): see RareContains.
-            return queryset.filter(RareContains(F(document), needle))
+        if words and _WORD.fullmatch(words[0]) is None and not probed:
+            probed = True
+            if _sort_not_walk(rows, document, term, words[0]):
+                # A short word and its separators (a numero's prefix): see RareContains.
+                return queryset.filter(RareContains(F(document), needle))
         # strpos() is not an operator of the trigram index, so the planner keeps its ordering index
         # (a term without a trigram), or reads the index for the words above and checks the term.
         name = f"_search_{index}_{document}"

@@ -101,3 +101,12 @@ def test_a_numero_prefix_over_no_rows_is_no_rows():
     """Choosing how to find a prefix's page reads the newest rows (core.search): a queryset of none
     has none to read."""
     assert list(search_expedientes(Expediente.objects.none(), "EXP-2024-001")) == []
+
+
+def test_only_the_first_numero_prefix_of_a_search_reads_the_database():
+    """Choosing between sorting and walking reads the newest rows once per search, not per term: a
+    query string of many short-word terms costs one probe."""
+    with CaptureQueriesContext(connection) as probe:
+        queryset = search_expedientes(Expediente.objects.all(), " ".join(f"a-{n}" for n in range(50)))
+    assert len(probe) == 3  # the newest rows, then two planner estimates
+    assert list(queryset) == []
