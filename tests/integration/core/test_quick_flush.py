@@ -52,3 +52,32 @@ def test_triggers_are_back_on_after_emptying(make_user):
     services.create_expediente(actor=make_user(), numero="FL-2", solicitante="Luis", concepto="")
 
     assert Tally.objects.filter(name="expedientes_expediente:estado", k1="iniciado").count() >= 1
+
+
+def test_what_post_migrate_wrote_is_kept_while_no_test_changes_it(citizen):
+    empty_tables()  # post_migrate has run, and its rows are fingerprinted
+    clerks = Group.objects.get(name=CLERKS_GROUP)
+
+    empty_tables()
+
+    assert Group.objects.get(name=CLERKS_GROUP).pk == clerks.pk  # kept, not deleted and written again
+    assert not type(citizen).objects.exists()  # the other tables were emptied all the same
+
+
+@pytest.mark.parametrize("change", ["rename", "take_a_permission", "add_a_group"])
+def test_a_changed_group_is_written_again(change):
+    empty_tables()
+    clerks = Group.objects.get(name=CLERKS_GROUP)
+    if change == "rename":
+        Group.objects.filter(pk=clerks.pk).update(name="Renamed")
+    elif change == "take_a_permission":
+        clerks.permissions.remove(clerks.permissions.order_by("pk").first())
+    else:
+        Group.objects.create(name="Extra")
+
+    empty_tables()
+
+    assert list(Group.objects.values_list("name", flat=True)) == [CLERKS_GROUP]
+    assert set(Group.objects.get(name=CLERKS_GROUP).permissions.values_list("codename", flat=True)) == {
+        codename for _, codename in CLERK_PERMISSIONS
+    }
