@@ -33,7 +33,7 @@ def test_without_the_token_it_is_401(metrics_token, header):
 
 def test_requests_are_counted_by_route_pattern_and_status(metrics_token, citizen_client):
     labels = {"method": "GET", "route": LIST_ROUTE, "status": "200"}
-    before = scrape()
+    before = scrape("expedientes_http_request", "expedientes_db_queries_total")
 
     assert citizen_client.get("/api/v1/expedientes").status_code == 200
     assert citizen_client.get("/api/v1/expedientes/999999").status_code == 404
@@ -58,10 +58,10 @@ def test_requests_are_counted_by_route_pattern_and_status(metrics_token, citizen
 
 
 def test_an_unknown_path_is_one_unmatched_series(metrics_token):
-    before = scrape()
+    before = scrape("expedientes_http_requests_total")
     for path in ("/nope/1", "/nope/2"):
         assert Client().get(path).status_code == 404
-    after = scrape()
+    after = scrape("expedientes_http_requests_total")
     labels = {"method": "GET", "route": "<unmatched>", "status": "404"}
     assert sample(after, "expedientes_http_requests_total", **labels) == (
         sample(before, "expedientes_http_requests_total", **labels) + 2
@@ -71,9 +71,9 @@ def test_an_unknown_path_is_one_unmatched_series(metrics_token):
 def test_celery_task_runtime_and_outcome_are_recorded(metrics_token):
     from core.tasks import purge_idempotency_keys
 
-    before = scrape()
+    before = scrape("expedientes_celery_task")
     purge_idempotency_keys.apply()
-    after = scrape()
+    after = scrape("expedientes_celery_task")
 
     task = purge_idempotency_keys.name
     assert sample(after, "expedientes_celery_tasks_total", task=task, outcome="succeeded") == (
@@ -88,11 +88,11 @@ def test_a_failing_task_is_counted_as_failed(metrics_token, monkeypatch):
     from core import tasks
 
     task = tasks.purge_idempotency_keys
-    before = scrape()
+    before = scrape("expedientes_celery_tasks_total")
     monkeypatch.setattr(task, "run", lambda *args, **kwargs: 1 / 0)
     result = task.apply()
     assert result.failed()
-    after = scrape()
+    after = scrape("expedientes_celery_tasks_total")
     assert sample(after, "expedientes_celery_tasks_total", task=task.name, outcome="failed") == (
         sample(before, "expedientes_celery_tasks_total", task=task.name, outcome="failed") + 1
     )

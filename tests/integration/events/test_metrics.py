@@ -25,11 +25,11 @@ def test_attempt_outcomes_are_counted_per_endpoint(metrics_token, make_endpoint,
     receiver.post(OTHER, status_code=503)
     good = make_endpoint(url=URL, events=["order.*"])
     bad = make_endpoint(url=OTHER, events=["order.*"])
-    before = scrape()
+    before = scrape("expedientes_webhook_attempts_total")
 
     publish("order.confirmed")
 
-    after = scrape()
+    after = scrape("expedientes_webhook_attempts_total")
     for endpoint, outcome in ((good, "success"), (bad, "http_error")):
         labels = {"endpoint": str(endpoint.pk), "outcome": outcome}
         assert sample(after, "expedientes_webhook_attempts_total", **labels) == (
@@ -52,7 +52,7 @@ def test_backlog_and_lag_are_read_when_scraped(metrics_token, make_endpoint, pub
     WebhookDelivery.objects.filter(pk=WebhookDelivery.objects.order_by("pk").first().pk).update(next_attempt_at=overdue)
     EmailMessage.objects.filter(status=OutboxStatus.PENDING).update(next_attempt_at=overdue - timedelta(seconds=60))
 
-    samples = scrape()
+    samples = scrape("expedientes_outbox")
 
     pending = WebhookDelivery.objects.filter(status=OutboxStatus.PENDING).count()
     assert pending == 2
@@ -63,7 +63,7 @@ def test_backlog_and_lag_are_read_when_scraped(metrics_token, make_endpoint, pub
     assert 119 <= sample(samples, "expedientes_outbox_oldest_due_seconds", kind="webhook_delivery") < 3600
 
     WebhookDelivery.objects.update(status=OutboxStatus.FAILED)
-    samples = scrape()
+    samples = scrape("expedientes_outbox", "expedientes_webhook_deliveries_failed")
     assert sample(samples, "expedientes_outbox_pending", kind="webhook_delivery") == 0
     assert sample(samples, "expedientes_outbox_oldest_due_seconds", kind="webhook_delivery") == 0
     assert sample(samples, "expedientes_webhook_deliveries_failed") == 2
@@ -71,7 +71,7 @@ def test_backlog_and_lag_are_read_when_scraped(metrics_token, make_endpoint, pub
 
 def test_the_scrape_reads_the_outbox_in_one_statement(metrics_token):
     with CaptureQueriesContext(connection) as queries:
-        scrape()
+        scrape("expedientes_outbox")
     assert [query["sql"].split()[0] for query in queries.captured_queries] == ["SELECT"]
 
 
