@@ -3,6 +3,7 @@ and the folder-based markers (with the redis/browser availability rules of the R
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import socket
@@ -26,6 +27,14 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 def pytest_configure(config: pytest.Config) -> None:
     # Transactional tests end by deleting their rows instead of Django's flush (tests/support/flush.py).
     flush.install()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # As a web worker does once it has loaded the project (config/gunicorn.py): what is imported and
+    # collected by now (~240,000 objects) is moved out of the cycle collector's reach, so a full
+    # collection walks only what the tests allocate (the two workers' collections: 4.9 s -> 3.3 s).
+    gc.collect()
+    gc.freeze()
 
 
 # --- markers -----------------------------------------------------------------------------------
