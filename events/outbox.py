@@ -48,7 +48,7 @@ def mode() -> str:
     return "inline" if settings.OUTBOX_WITHOUT_BROKER == "inline" else "background"
 
 
-def retry_delay(schedule: list[int], attempts_in_round: int, jitter: float | None = None) -> float | None:
+def retry_delay(schedule: list[float], attempts_in_round: int, jitter: float | None = None) -> float | None:
     """Seconds until the next attempt after ``attempts_in_round`` failed ones; ``None`` when exhausted.
 
     ``schedule[n]`` is the delay before attempt ``n + 1`` (``schedule[0]``, normally 0, is the first
@@ -122,7 +122,7 @@ def claim(model: type[Row], pk: int, *, now: datetime | None = None) -> tuple[Ro
 def schedule_next(
     row: OutboxRow,
     *,
-    schedule: list[int],
+    schedule: list[float],
     now: datetime,
     error: str,
     retry_after: float | None = None,

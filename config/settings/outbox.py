@@ -17,11 +17,12 @@ for _network in WEBHOOKS_ALLOWED_NETWORKS:
         ipaddress.ip_network(_network.strip(), strict=False)
     except ValueError:
         raise ImproperlyConfigured(f"WEBHOOKS_ALLOWED_NETWORKS: {_network!r} is not a network (CIDR).") from None
-# Delay before each attempt, in seconds, the first normally 0 (docs/api-guide.md: 8 attempts over ~27 h).
+# Delay before each attempt, in seconds (fractions allowed), the first normally 0 (docs/api-guide.md:
+# 8 attempts over ~27 h).
 WEBHOOK_RETRY_SCHEDULE = env.list(
-    "WEBHOOK_RETRY_SCHEDULE", cast=int, default=[0, 5, 300, 1800, 7200, 18000, 36000, 36000]
+    "WEBHOOK_RETRY_SCHEDULE", cast=float, default=[0, 5, 300, 1800, 7200, 18000, 36000, 36000]
 )
-EMAIL_RETRY_SCHEDULE = env.list("EMAIL_RETRY_SCHEDULE", cast=int, default=WEBHOOK_RETRY_SCHEDULE)
+EMAIL_RETRY_SCHEDULE = env.list("EMAIL_RETRY_SCHEDULE", cast=float, default=WEBHOOK_RETRY_SCHEDULE)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15.0)
 WEBHOOK_RESPONSE_EXCERPT_BYTES = env.int("WEBHOOK_RESPONSE_EXCERPT_BYTES", default=1024)
 WEBHOOK_SECRET_BYTES = env.int("WEBHOOK_SECRET_BYTES", default=32)
