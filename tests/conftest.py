@@ -112,7 +112,7 @@ def _suite_settings() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def _media_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A new folder name for each test, under one folder of this worker's; nothing is made on disk."""
+    """A new folder name for each test, under one folder of this worker's (the names are not made on disk)."""
     base = tmp_path_factory.mktemp("media")
     return (base / str(number) for number in itertools.count())
 
