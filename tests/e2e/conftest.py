@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from tests.bench import processes
@@ -129,7 +130,8 @@ def gunicorn_server(transactional_db: None, tmp_path: Path) -> Iterator[Any]:
             "GUNICORN_BIND": f"127.0.0.1:{port}",
             "GUNICORN_WORKERS": "1",
             "GUNICORN_ACCESSLOG": "",
-            "MEDIA_ROOT": str(tmp_path / "media"),
+            # The test's own uploads folder: what the server stores, the test reads back.
+            "MEDIA_ROOT": settings.MEDIA_ROOT,
             "CONN_MAX_AGE": "0",
             **extra_env,
         }
