@@ -55,3 +55,11 @@ def test_releasing_stock_at_the_integer_maximum_caps_it(citizen, clerk_client, c
     assert response.status_code == 200, response.content
     product.refresh_from_db()
     assert product.stock == 2**31 - 1
+
+
+def test_an_order_exactly_at_the_columns_maximum_is_placed(citizen, make_product, place):
+    """The limit is the column's own: a line and a total of exactly 9,999,999,999.99 are stored."""
+    product = make_product(price=MAX_PRICE, stock=5)
+    response = place(citizen, [(product, 1)])
+    assert response.status_code == 201, response.content
+    assert response.json()["total"] == "9999999999.99"
