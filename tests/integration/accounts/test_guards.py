@@ -57,7 +57,7 @@ def test_a_racing_twin_account_is_a_409_naming_the_field(make_user, twin, field)
         make_user("citizen", **fields)
     conflict = _conflict_from_integrity(raised.value)
     assert conflict is not None
-    assert conflict.errors[0]["field"] == field
+    assert (conflict.errors[0]["field"], conflict.errors[0]["code"]) == (field, "unique")
     assert conflict.detail.startswith(f"{field}: A user with this {field} already exists.")
 
 

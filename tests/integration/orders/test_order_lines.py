@@ -18,6 +18,7 @@ def test_the_same_product_on_two_lines_is_short_when_their_sum_is(citizen, make_
     product = make_product(stock=4)
     response = place(citizen, [(product, 2), (product, 3)])
     assert response.status_code == 409, response.content
+    assert response.json()["errors"][0]["code"] == "insufficient_stock"
     product.refresh_from_db()
     assert product.stock == 4
 
