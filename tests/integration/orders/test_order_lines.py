@@ -1,17 +1,23 @@
-"""How an order reads its lines: the same product on two lines reserves their sum, and products
-priced in two currencies cannot share an order."""
+"""How an order reads its lines: the same product on two lines reserves their sum (and a cancelled
+or rejected order gives it all back), and products priced in two currencies cannot share an order."""
 
 import pytest
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_same_product_on_two_lines_reserves_both_quantities(citizen, make_product, place):
+@pytest.mark.parametrize("action", ["cancel", "reject"])
+def test_the_same_product_on_two_lines_reserves_both_quantities_and_gives_both_back(
+    citizen, clerk_client, make_product, place, action
+):
     product = make_product(stock=5)
     response = place(citizen, [(product, 2), (product, 3)])
     assert response.status_code == 201, response.content
     product.refresh_from_db()
     assert product.stock == 0
+    assert clerk_client.post(f"/api/v1/orders/{response.json()['id']}/{action}").status_code == 200
+    product.refresh_from_db()
+    assert product.stock == 5
 
 
 def test_the_same_product_on_two_lines_is_short_when_their_sum_is(citizen, make_product, place):
