@@ -22,11 +22,8 @@ def test_order_whose_line_total_overflows_is_422_and_writes_nothing(citizen, mak
     product = make_product(price=MAX_PRICE, stock=5000)
     response = place(citizen, [(product, 2)])
     assert response.status_code == 422, response.content
-    assert {**response.json()["errors"][0], "message": ""} == {
-        "field": "items.0.quantity",
-        "message": "",
-        "code": "max_value",
-    }
+    error = response.json()["errors"][0]
+    assert (error["field"], error["code"]) == ("items.0.quantity", "max_value")
     product.refresh_from_db()
     assert product.stock == 5000
 
@@ -36,7 +33,8 @@ def test_order_whose_total_overflows_is_422(citizen, make_product, place):
     second = make_product(price=Decimal("6000000000.00"), stock=5)
     response = place(citizen, [(first, 1), (second, 1)])
     assert response.status_code == 422, response.content
-    assert {**response.json()["errors"][0], "message": ""} == {"field": "items", "message": "", "code": "max_value"}
+    error = response.json()["errors"][0]
+    assert (error["field"], error["code"]) == ("items", "max_value")
     first.refresh_from_db()
     assert first.stock == 5
 
