@@ -80,14 +80,26 @@ def _assert_answer_the_real_page(
         assert _bench_get(view, user, query) == expected, view.__name__
 
 
+# The list each pair of reference views stands for, and pages of it (filters included) to compare.
+REAL_PAGES = [
+    *(
+        ("/api/v1/expedientes", (benchviews.expedientes_baseline, benchviews.expedientes_floor), query)
+        for query in ("per_page=3&page=2", "per_page=100", "per_page=2&estado=en_revision,aprobado")
+    ),
+    *(
+        ("/api/v1/orders", (benchviews.orders_baseline, benchviews.orders_floor), query)
+        for query in ("per_page=2&page=2", "per_page=100", "per_page=100&status=confirmed")
+    ),
+]
+
+
 class TestOverCommittedRows:
     @pytest.mark.parametrize("who", ["citizen", "clerk"])
-    @pytest.mark.parametrize("query", ["per_page=3&page=2", "per_page=100", "per_page=2&estado=en_revision,aprobado"])
-    def test_expedientes_baseline_and_floor_answer_the_real_page(
-        self, rows: SimpleNamespace, who: str, query: str, client_for: Callable[[Any], Any]
+    @pytest.mark.parametrize(("path", "views", "query"), REAL_PAGES)
+    def test_baseline_and_floor_answer_the_real_page(
+        self, rows: SimpleNamespace, who: str, path: str, views: Any, query: str, client_for: Callable[[Any], Any]
     ) -> None:
-        views = (benchviews.expedientes_baseline, benchviews.expedientes_floor)
-        _assert_answer_the_real_page(views, "/api/v1/expedientes", getattr(rows, who), query, client_for)
+        _assert_answer_the_real_page(views, path, getattr(rows, who), query, client_for)
 
     def test_expedientes_baseline_search_matches_the_real_search(
         self, rows: SimpleNamespace, client_for: Callable[[Any], Any]
@@ -95,14 +107,6 @@ class TestOverCommittedRows:
         real = client_for(rows.citizen).get("/api/v1/expedientes?search=jose%20nunez&per_page=4").json()
         assert real["total"] == 7
         assert _bench_get(benchviews.expedientes_baseline, rows.citizen, "search=jose%20nunez&per_page=4") == real
-
-    @pytest.mark.parametrize("who", ["citizen", "clerk"])
-    @pytest.mark.parametrize("query", ["per_page=2&page=2", "per_page=100", "per_page=100&status=confirmed"])
-    def test_orders_baseline_and_floor_answer_the_real_page(
-        self, rows: SimpleNamespace, who: str, query: str, client_for: Callable[[Any], Any]
-    ) -> None:
-        views = (benchviews.orders_baseline, benchviews.orders_floor)
-        _assert_answer_the_real_page(views, "/api/v1/orders", getattr(rows, who), query, client_for)
 
     def test_reference_views_refuse_a_missing_or_bad_token(self, rows: SimpleNamespace) -> None:
         for view in (benchviews.expedientes_baseline, benchviews.expedientes_floor, benchviews.orders_floor):
